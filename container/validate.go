@@ -1,6 +1,7 @@
 package container
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -18,7 +19,11 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 	case os.IsNotExist(err):
 		return fmt.Errorf("rootfs %s does not exist; make one with `make rootfs` or hack/mkrootfs.sh DIR", root)
 	case err != nil:
-		return fmt.Errorf("rootfs %s: %w", root, err)
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("rootfs %s cannot be used: %w", root, err)
 	case !st.IsDir():
 		return fmt.Errorf("rootfs %s is not a directory; give the directory that holds the container's /bin, /etc, ...", root)
 	}
