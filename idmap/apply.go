@@ -148,7 +148,7 @@ func (m *Map) apply(pid int) error {
 				msg = err.Error()
 			}
 			return fmt.Errorf("%s refused the %s map %s (ranges from %s): %s; check that %s is setuid root (reinstall the uidmap package) and that the ranges in %s are yours and do not overlap",
-				m.k.helper, m.k.name, oneLine(m.Lines), m.file, msg, m.helper, m.file)
+				m.k.helper, m.k.name, OneLine(m.Lines), m.file, msg, m.helper, m.file)
 		}
 		return nil
 	}
@@ -164,7 +164,7 @@ func (m *Map) apply(pid int) error {
 	return nil
 }
 
-// oneLine renders a map as "0 1000 1, 1 100000 65536".
-func oneLine(m []Mapping) string {
+// OneLine renders a map as "0 1000 1, 1 100000 65536".
+func OneLine(m []Mapping) string {
 	return strings.ReplaceAll(strings.TrimSpace(Format(m)), "\n", ", ")
 }
