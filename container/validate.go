@@ -25,7 +25,7 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 		}
 		return fmt.Errorf("rootfs %s cannot be used: %w", root, err)
 	case !st.IsDir():
-		return fmt.Errorf("rootfs %s is not a directory; give the directory that holds the container's /bin, /etc, ...", root)
+		return fmt.Errorf("rootfs %s is not a directory; give the directory that holds the container's /bin and /etc", root)
 	}
 	if len(s.Process.Args) == 0 || s.Process.Args[0] == "" {
 		return fmt.Errorf("the command is empty; give the program to run, such as /bin/sh")
