@@ -51,10 +51,23 @@ func Probe() (Features, error) {
 	return probeRes, probeErr
 }
 
-func probe(bin string) (Features, error) {
+// LookPath finds slirp4netns in $PATH without running it: the cheap check
+// the CLI makes to choose the default network. The error wraps
+// ErrNotInstalled.
+func LookPath() (string, error) { return lookPath(Binary) }
+
+func lookPath(bin string) (string, error) {
 	path, err := exec.LookPath(bin)
 	if err != nil {
-		return Features{}, fmt.Errorf("%w (%v)", ErrNotInstalled, err)
+		return "", fmt.Errorf("%w (%v)", ErrNotInstalled, err)
+	}
+	return path, nil
+}
+
+func probe(bin string) (Features, error) {
+	path, err := lookPath(bin)
+	if err != nil {
+		return Features{}, err
 	}
 	// Old releases print the usage to stderr and exit 1 for --help; the
 	// text is what matters, so the exit status is not.

@@ -3,7 +3,6 @@ package slirp
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,6 +39,7 @@ type Slirp struct {
 	apiSocket string // absolute path; "" without --api-socket support
 	stateDir  string
 	logPath   string
+	logR      *os.File // read side of the log, valid after the state dir is gone
 	exitW     *os.File // the only write end of the exit pipe; closing it stops slirp4netns
 
 	done    chan error    // receives the unexpected exit, then closed
@@ -116,6 +116,14 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 	}
 	s.exitW = exitW
 	logf, err := os.OpenFile(s.logPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_CLOEXEC, 0o600)
+	if err == nil {
+		// The caller may remove the state directory once the container
+		// runs; this descriptor still reads the log for Done's message.
+		s.logR, err = os.Open(s.logPath)
+		if err != nil {
+			logf.Close()
+		}
+	}
 	if err != nil {
 		readyW.Close()
 		exitR.Close()
@@ -162,16 +170,18 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 	logf.Close()
 	if err != nil {
 		exitW.Close()
+		s.logR.Close()
 		return nil, fmt.Errorf("starting %s: %w", f.Path, err)
 	}
 
 	if err := waitReady(readyR); err != nil {
-		s.closing.Store(true)
+		s.stop()
+		why := explain(s.readLog(), pid)
 		s.Close()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, fmt.Errorf("slirp4netns did not bring up %s within %v: %s", TapName, ReadyTimeout, explain(s.readLog(), pid))
+			return nil, fmt.Errorf("slirp4netns did not bring up %s within %v: %s", TapName, ReadyTimeout, why)
 		}
-		return nil, fmt.Errorf("slirp4netns failed: %s", explain(s.readLog(), pid))
+		return nil, fmt.Errorf("slirp4netns failed: %s", why)
 	}
 	return s, nil
 }
@@ -318,19 +328,15 @@ func lastLine(out string) string {
 
 // readLog returns the tail of slirp4netns's output.
 func (s *Slirp) readLog() string {
-	f, err := os.Open(s.logPath)
+	const tail = 4096
+	fi, err := s.logR.Stat()
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	const tail = 4096
-	if fi, err := f.Stat(); err == nil && fi.Size() > tail {
-		if _, err := f.Seek(-tail, io.SeekEnd); err != nil {
-			return ""
-		}
-	}
-	b, _ := io.ReadAll(f)
-	return string(b)
+	off := max(fi.Size()-tail, 0)
+	b := make([]byte, fi.Size()-off)
+	n, _ := s.logR.ReadAt(b, off)
+	return string(b[:n])
 }
 
 // Pid is slirp4netns's process id.
@@ -352,6 +358,18 @@ func (s *Slirp) Done() <-chan error { return s.done }
 // removes its API socket. It is safe to call more than once and after
 // slirp4netns died on its own.
 func (s *Slirp) Close() error {
+	err := s.stop()
+	s.logR.Close()
+	if s.apiSocket != "" {
+		if rerr := os.Remove(s.apiSocket); rerr != nil && !errors.Is(rerr, os.ErrNotExist) && err == nil {
+			err = fmt.Errorf("removing slirp4netns API socket: %w", rerr)
+		}
+	}
+	return err
+}
+
+// stop ends slirp4netns and reaps it; the first call's result is kept.
+func (s *Slirp) stop() error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
 		s.exitW.Close()
@@ -361,11 +379,6 @@ func (s *Slirp) Close() error {
 			_ = s.cmd.Process.Kill()
 			<-s.exited
 			s.closeErr = fmt.Errorf("slirp4netns (pid %d) did not exit within %v of its exit fd closing; killed it", s.cmd.Process.Pid, closeTimeout)
-		}
-		if s.apiSocket != "" {
-			if err := os.Remove(s.apiSocket); err != nil && !errors.Is(err, os.ErrNotExist) && s.closeErr == nil {
-				s.closeErr = fmt.Errorf("removing slirp4netns API socket: %w", err)
-			}
 		}
 	})
 	return s.closeErr
