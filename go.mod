@@ -8,3 +8,5 @@ require (
 	github.com/opencontainers/runtime-spec v1.3.0
 	golang.org/x/sys v0.49.0
 )
+
+require github.com/moby/sys/mountinfo v0.7.3

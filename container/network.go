@@ -76,10 +76,12 @@ func (r *run) startSlirp(pid int) error {
 	}
 	r.slirp = s
 	r.defer_(func() { _ = s.Close() })
+	r.logf("slirp4netns is pid %d: %s, tap0 %s via %s", s.Pid(), n.Net, n.Net.GuestAddr(), n.Net.Gateway())
 	for _, pm := range n.Publish {
 		if err := s.AddHostFwd(pm); err != nil {
 			return err
 		}
+		r.logf("published %s", pm)
 	}
 	return nil
 }

@@ -92,6 +92,8 @@ func (r *run) start() error {
 	if maps.Notice != "" && !c.Quiet {
 		fmt.Fprintln(c.Stderr, maps.Notice)
 	}
+	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
+	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	base, err := state.Base()
 	if err != nil {
 		return err
@@ -100,6 +102,7 @@ func (r *run) start() error {
 		return err
 	}
 	r.defer_(func() { r.dir.Remove() })
+	r.logf("state directory %s", r.dir.Path)
 	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
 		return err
 	}
@@ -111,6 +114,7 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
+	r.logf("init stage is pid %d", r.proc.PID)
 	released := false
 	r.defer_(func() {
 		if !released {
@@ -133,6 +137,7 @@ func (r *run) start() error {
 		_, _ = r.proc.Wait()
 		return err
 	}
+	r.logf("container %s started", c.ID)
 	// The container holds what it needs from the state directory (bind
 	// mounts keep their files alive); removing it now means a SIGKILL of urun
 	// leaves nothing behind.
@@ -182,6 +187,13 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			killedBy = int(sig)
 			_ = r.proc.Signal(syscall.SIGKILL)
 		}
+	}
+}
+
+// logf prints a --verbose line.
+func (r *run) logf(format string, a ...any) {
+	if r.c.Verbose {
+		fmt.Fprintf(r.c.Stderr, "urun: "+format+"\n", a...)
 	}
 }
 

@@ -35,13 +35,18 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 		if err == nil {
 			_, err = os.Stat(sh)
 		}
-		if err != nil {
+		if err != nil && !errors.Is(err, os.ErrPermission) {
 			return fmt.Errorf("rootfs %s has no /bin/sh to run by default; give a command, or use a rootfs with a shell (make rootfs)", root)
 		}
 	}
 	wd, err := securejoin.SecureJoin(root, s.Process.Cwd)
 	if err == nil {
 		st, err = os.Stat(wd)
+	}
+	// A directory of a subordinate id may be closed to the host user but
+	// open to container root: the init stage checks it again from inside.
+	if errors.Is(err, os.ErrPermission) {
+		return nil
 	}
 	if err != nil || !st.IsDir() {
 		return fmt.Errorf("workdir %s is not a directory in the rootfs %s; create it there or choose another with -w", s.Process.Cwd, root)

