@@ -490,6 +490,15 @@ func TestPublishTakenPort(t *testing.T) {
 			t.Errorf("the command ran: %q", r.Stdout)
 		}
 	}
+	// A privileged host port is refused the same way for an ordinary user.
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start"); err == nil && e.UID != 0 {
+		if start, _ := strconv.Atoi(strings.TrimSpace(string(b))); start > 80 {
+			r := e.Run(t, "", "run", "-p", "127.0.0.1:80:80", e.Rootfs, "echo", "should-not-run")
+			if r.Status != 125 || !strings.Contains(r.Stderr, "host port 80/tcp") || strings.Count(r.Stderr, "\n") != 1 {
+				t.Errorf("-p 127.0.0.1:80:80 as a user: status %d, stderr %q", r.Status, r.Stderr)
+			}
+		}
+	}
 	noSlirpLeft(t, e)
 }
 
