@@ -9,6 +9,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/state"
 	"github.com/urun-dev/urun/userns"
 )
@@ -24,6 +25,8 @@ type Config struct {
 	Stdin      *os.File
 	Stdout     *os.File
 	Stderr     *os.File
+	// Network: slirp4netns, none or host, published ports, DNS, hosts.
+	Network Network
 }
 
 // forwarded are the signals urun passes on to the container, as docker's
@@ -35,6 +38,7 @@ type run struct {
 	c       *Config
 	dir     *state.Dir
 	proc    *userns.Process
+	slirp   *slirp.Slirp
 	cleanup []func()
 }
 
@@ -73,6 +77,14 @@ func (r *run) start() error {
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
+	if err := checkNetwork(&c.Network); err != nil {
+		return err
+	}
+	if c.Network.Net.Mode == slirp.Slirp4netns {
+		// Learn slirp4netns's options (one exec) while the namespaces and
+		// id maps are being set up; slirp.Start waits for the result.
+		go func() { _, _ = slirp.Probe() }()
+	}
 	maps, err := idmap.PlanFor()
 	if err != nil {
 		return err
@@ -91,6 +103,9 @@ func (r *run) start() error {
 	}
 	r.defer_(func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
+	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
+		return err
+	}
 
 	r.proc, err = userns.Start(userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
@@ -107,6 +122,9 @@ func (r *run) start() error {
 		}
 	})
 	if err := maps.Apply(r.proc.PID); err != nil {
+		return err
+	}
+	if err := r.startSlirp(r.proc.PID); err != nil {
 		return err
 	}
 	cfg := &userns.Config{
@@ -139,8 +157,15 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 		done <- result{s, err}
 	}()
 	killedBy := 0
+	slirpDone := r.slirpDone()
 	for {
 		select {
+		case err := <-slirpDone:
+			// The container goes on without a network; say so once.
+			if err != nil {
+				fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
+			}
+			slirpDone = nil
 		case res := <-done:
 			if res.err != nil {
 				return r.fail(res.err)
