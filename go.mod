@@ -9,4 +9,8 @@ require (
 	golang.org/x/sys v0.49.0
 )
 
-require github.com/moby/sys/mountinfo v0.7.3
+require (
+	github.com/creack/pty v1.1.24
+	github.com/moby/sys/mountinfo v0.7.3
+	golang.org/x/term v0.47.0
+)

@@ -9,6 +9,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/state"
 	"github.com/urun-dev/urun/userns"
@@ -35,10 +36,13 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 
 // run is the state of one run, torn down by close in reverse order of setup.
 type run struct {
-	c       *Config
-	dir     *state.Dir
-	proc    *userns.Process
-	slirp   *slirp.Slirp
+	c     *Config
+	dir   *state.Dir
+	proc  *userns.Process
+	slirp *slirp.Slirp
+	// tty relays the container's terminal (nil without -t): the user's
+	// terminal is raw while it is set.
+	tty     *pty.Session
 	cleanup []func()
 }
 
@@ -64,6 +68,9 @@ func Run(c *Config) int {
 }
 
 func (r *run) fail(err error) int {
+	// Give the user their terminal back before the message, or it would be
+	// printed in raw mode (no carriage return).
+	r.endTerminal(false)
 	status := userns.StatusError
 	if ie, ok := err.(*userns.InitError); ok {
 		status = ie.Status
@@ -107,10 +114,29 @@ func (r *run) start() error {
 		return err
 	}
 
-	r.proc, err = userns.Start(userns.StartOptions{
+	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
 		NetNS: hasNamespace(c.Spec, specs.NetworkNamespace),
-	})
+	}
+	var consoleSock *os.File
+	if c.Spec.Process.Terminal {
+		// The container never holds the user's terminal (it could inject
+		// keystrokes into the user's shell with TIOCSTI): it gets a terminal
+		// of its own, and the stage's stdio is /dev/null until then.
+		so.Stdin, so.Stdout, so.Stderr = nil, nil, nil
+		var stageSock *os.File
+		if consoleSock, stageSock, err = socketpair(); err != nil {
+			return err
+		}
+		r.defer_(func() { consoleSock.Close() })
+		so.ConsoleSocket = stageSock
+	}
+	r.proc, err = userns.Start(so)
+	if so.ConsoleSocket != nil {
+		// Only the stage holds it now: if it dies without sending the
+		// terminal, RecvFd sees the socket close instead of waiting.
+		so.ConsoleSocket.Close()
+	}
 	if err != nil {
 		return err
 	}
@@ -138,6 +164,16 @@ func (r *run) start() error {
 		return err
 	}
 	r.logf("container %s started", c.ID)
+	if consoleSock != nil {
+		master, err := pty.RecvFd(consoleSock)
+		if err != nil {
+			return r.killStarted(fmt.Errorf("receiving the container's terminal: %w", err))
+		}
+		if r.tty, err = pty.Start(master, c.Stdin, c.Stdout); err != nil {
+			return r.killStarted(fmt.Errorf("relaying the container's terminal: %w", err))
+		}
+		r.defer_(func() { r.endTerminal(false) })
+	}
 	// The container holds what it needs from the state directory (bind
 	// mounts keep their files alive); removing it now means a SIGKILL of urun
 	// leaves nothing behind.
@@ -170,6 +206,10 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			if res.err != nil {
 				return r.fail(res.err)
 			}
+			// PID 1 is gone and with it the whole PID namespace: the
+			// terminal's slave side is closed, so this only drains the
+			// output still in the terminal and returns.
+			r.endTerminal(true)
 			if killedBy != 0 {
 				return 128 + killedBy
 			}
@@ -187,6 +227,34 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			killedBy = int(sig)
 			_ = r.proc.Signal(syscall.SIGKILL)
 		}
+	}
+}
+
+// killStarted stops a container whose command is already running after a
+// failure of urun's own, and returns err.
+func (r *run) killStarted(err error) error {
+	_ = r.proc.Signal(syscall.SIGKILL)
+	_, _ = r.proc.Wait()
+	return err
+}
+
+// endTerminal stops relaying the container's terminal and restores the
+// user's terminal mode. With drain it first copies every byte the container
+// wrote (call it once PID 1 is reaped); without, it stops at once (error
+// paths). Only the first call acts.
+func (r *run) endTerminal(drain bool) {
+	if r.tty == nil {
+		return
+	}
+	var err error
+	if drain {
+		err = r.tty.Wait()
+	} else {
+		err = r.tty.Close()
+	}
+	r.tty = nil
+	if err != nil {
+		r.logf("terminal: %v", err)
 	}
 }
 

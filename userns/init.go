@@ -114,6 +114,13 @@ func execCommand(c *Config) *InitError {
 	if err != nil {
 		return execError(p.Args[0], err)
 	}
+	// The terminal comes last before the exec: once the command's stdio is
+	// the terminal, nothing may fail with a message the user would not see.
+	if c.ConsoleFd != 0 {
+		if err := setupTerminal(c); err != nil {
+			return failf("setting up the container's terminal: %v", err)
+		}
+	}
 	if err := dropCapabilities(p.Capabilities.Bounding); err != nil {
 		return failf("dropping capabilities: %v", err)
 	}

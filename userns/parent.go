@@ -19,6 +19,10 @@ type StartOptions struct {
 	NetNS bool
 	// Extra files for the init stage, from fd 5 on.
 	Extra []*os.File
+	// ConsoleSocket, if set, is the init stage's end of a Unix socket: the
+	// stage creates the container's terminal and sends its master back on
+	// it (package pty) just before it execs the command.
+	ConsoleSocket *os.File
 }
 
 // Process is a started init stage, blocked until Release.
@@ -26,6 +30,8 @@ type Process struct {
 	cmd  *exec.Cmd
 	cfgW *os.File
 	errR *os.File
+	// consoleFd is the console socket's fd in the stage, 0 without one.
+	consoleFd int
 	// PID is the init stage's pid on the host; it becomes the command's pid.
 	PID int
 }
@@ -54,6 +60,12 @@ func Start(o StartOptions) (*Process, error) {
 	if o.NetNS {
 		flags |= unix.CLONE_NEWNET
 	}
+	extra := append([]*os.File{cfgR, errW}, o.Extra...)
+	consoleFd := 0
+	if o.ConsoleSocket != nil {
+		consoleFd = fdConfig + len(extra)
+		extra = append(extra, o.ConsoleSocket)
+	}
 	cmd := &exec.Cmd{
 		Path:       "/proc/self/exe",
 		Args:       []string{"urun-init", initArg},
@@ -61,7 +73,7 @@ func Start(o StartOptions) (*Process, error) {
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,
 		Stderr:     o.Stderr,
-		ExtraFiles: append([]*os.File{cfgR, errW}, o.Extra...),
+		ExtraFiles: extra,
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: flags,
 			Pdeathsig:  syscall.SIGKILL,
@@ -80,7 +92,7 @@ func Start(o StartOptions) (*Process, error) {
 		errR.Close()
 		return nil, fmt.Errorf("starting the init stage: %w", err)
 	}
-	return &Process{cmd: cmd, cfgW: cfgW, errR: errR, PID: cmd.Process.Pid}, nil
+	return &Process{cmd: cmd, cfgW: cfgW, errR: errR, consoleFd: consoleFd, PID: cmd.Process.Pid}, nil
 }
 
 // allCaps lists every capability the running kernel knows.
@@ -96,6 +108,7 @@ func allCaps() []uintptr {
 // Release sends the config, which lets the init stage go on, and waits until it
 // has either exec'd the command (nil) or failed (an *InitError).
 func (p *Process) Release(c *Config) error {
+	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encoding the init config: %w", err)

@@ -25,6 +25,9 @@ type Config struct {
 	CgroupRequired bool `json:"cgroupRequired,omitempty"`
 	// GID5Mapped: the tty group exists in the container.
 	GID5Mapped bool `json:"gid5Mapped,omitempty"`
+	// ConsoleFd is the stage's fd of the console socket (set by Release
+	// from StartOptions.ConsoleSocket); 0: no terminal.
+	ConsoleFd int `json:"consoleFd,omitempty"`
 }
 
 // Exit statuses, docker's conventions.

@@ -39,15 +39,17 @@ type CLI struct {
 
 // RunCmd is `urun run`.
 type RunCmd struct {
-	Hostname string   `help:"Hostname inside the container (default: the container id)." placeholder:"NAME"`
-	Env      []string `short:"e" sep:"none" help:"Set an environment variable (KEY=VALUE; KEY alone copies it from your environment). Repeatable." placeholder:"KEY=VALUE"`
-	Workdir  string   `short:"w" help:"Working directory inside the container; must exist there." default:"/" placeholder:"DIR"`
-	Network  string   `help:"Network: 'slirp4netns[:OPTIONS]' (the default when installed: own namespace, tap0 10.0.2.100 via 10.0.2.2, user-mode NAT to the host's network; OPTIONS as podman's: allow_host_loopback=true, mtu=N, cidr=CIDR, enable_ipv6=true, outbound_addr=IP, outbound_addr6=IP), 'none' (own namespace, only lo) or 'host' (share the host's network)." placeholder:"MODE"`
-	Publish  []string `short:"p" sep:"none" help:"Publish a container port on the host: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. HOSTIP defaults to 0.0.0.0 (every IPv4 address of the host, as docker); use 127.0.0.1:... to keep it local. Repeatable." placeholder:"SPEC"`
-	DNS      []string `name:"dns" sep:"none" help:"Name server for the container's /etc/resolv.conf (default: slirp4netns's forwarder 10.0.2.3). Repeatable." placeholder:"IP"`
-	AddHost  []string `name:"add-host" sep:"none" help:"Add NAME:IP to the container's /etc/hosts (IP may be host-gateway). Repeatable." placeholder:"NAME:IP"`
-	Quiet    bool     `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
-	Verbose  bool     `short:"v" help:"Explain what urun does."`
+	Hostname    string   `help:"Hostname inside the container (default: the container id)." placeholder:"NAME"`
+	Env         []string `short:"e" sep:"none" help:"Set an environment variable (KEY=VALUE; KEY alone copies it from your environment). Repeatable." placeholder:"KEY=VALUE"`
+	Workdir     string   `short:"w" help:"Working directory inside the container; must exist there." default:"/" placeholder:"DIR"`
+	Network     string   `help:"Network: 'slirp4netns[:OPTIONS]' (the default when installed: own namespace, tap0 10.0.2.100 via 10.0.2.2, user-mode NAT to the host's network; OPTIONS as podman's: allow_host_loopback=true, mtu=N, cidr=CIDR, enable_ipv6=true, outbound_addr=IP, outbound_addr6=IP), 'none' (own namespace, only lo) or 'host' (share the host's network)." placeholder:"MODE"`
+	Publish     []string `short:"p" sep:"none" help:"Publish a container port on the host: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. HOSTIP defaults to 0.0.0.0 (every IPv4 address of the host, as docker); use 127.0.0.1:... to keep it local. Repeatable." placeholder:"SPEC"`
+	DNS         []string `name:"dns" sep:"none" help:"Name server for the container's /etc/resolv.conf (default: slirp4netns's forwarder 10.0.2.3). Repeatable." placeholder:"IP"`
+	AddHost     []string `name:"add-host" sep:"none" help:"Add NAME:IP to the container's /etc/hosts (IP may be host-gateway). Repeatable." placeholder:"NAME:IP"`
+	TTY         *bool    `name:"tty" short:"t" negatable:"" help:"Give the container a terminal of its own (the default when stdin is a terminal; --no-tty: plain pipes even then). With -t, stdin must be a terminal."`
+	Interactive bool     `short:"i" help:"Keep stdin open for the container. urun always does; accepted for docker compatibility (-it)."`
+	Quiet       bool     `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
+	Verbose     bool     `short:"v" help:"Explain what urun does."`
 
 	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system." type:"path"`
 	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
@@ -87,8 +89,12 @@ func (r *RunCmd) Run() error {
 	if o.Hostname == "" {
 		o.Hostname = id
 	}
+	sp := spec.New(o)
+	if o.Terminal {
+		withTerminal(sp, os.Stdin)
+	}
 	status := container.Run(&container.Config{
-		ID: id, Spec: spec.New(o), DefaultCmd: defaultCmd,
+		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Network: netw,
@@ -107,6 +113,9 @@ func (r *RunCmd) options() (spec.Options, bool, error) {
 	defaultCmd := len(o.Args) == 0
 	if defaultCmd {
 		o.Args = []string{"/bin/sh"}
+	}
+	if o.Terminal, err = r.terminal(os.Stdin); err != nil {
+		return o, false, err
 	}
 	if o.Env, err = spec.ParseEnv(r.Env, os.LookupEnv); err != nil {
 		return o, false, err
