@@ -13,6 +13,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/urun-dev/urun/pty/ptytest"
 	"golang.org/x/sys/unix"
@@ -281,6 +282,47 @@ func TestSessionCloseInterruptsABlockedRelay(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	inR.Close()
+}
+
+// TestSessionHangsUpWithTheUserTerminal: when the user's terminal goes
+// away, the container's terminal hangs up too (its reader sees the end)
+// and the session ends.
+func TestSessionHangsUpWithTheUserTerminal(t *testing.T) {
+	outerMaster, outerSlave, err := Open("/dev/ptmx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outerSlave.Close()
+	master, slave, err := Open("/dev/ptmx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close()
+	s, err := Start(master, outerSlave, outerSlave)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outerMaster.Close() // the terminal emulator's window is closed
+	got := make(chan error, 1)
+	go func() {
+		b := make([]byte, 16)
+		for {
+			n, err := slave.Read(b)
+			if n == 0 || err != nil {
+				got <- err
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-got:
+		t.Logf("the container's terminal reads %v after the hangup", err)
+	case <-time.After(time.Minute):
+		t.Fatal("the container's terminal did not hang up with the user's")
+	}
+	// The user's terminal is gone, so restoring its mode may fail; Wait
+	// must return all the same.
+	_ = s.Wait()
 }
 
 // --- interactive tests through real terminals -------------------------

@@ -297,8 +297,15 @@ func (s *Session) copyIn() {
 			continue
 		}
 		if n <= 0 {
-			// EOF, or EIO from a terminal that hung up: nothing more to send.
-			// Neither is an error of the relay.
+			// EOF, or EIO: nothing more to send, and no error of the relay.
+			// From a terminal (raw mode: a read returns at least one byte)
+			// either means it hung up: the user closed the window or logged
+			// out. Hang up the container's terminal too, as the kernel does
+			// for a local shell, so its session gets SIGHUP and ends
+			// instead of waiting for input that can never come.
+			if s.state != nil {
+				s.master.Close()
+			}
 			return
 		}
 		if _, err := s.master.Write(buf[:n]); err != nil {
