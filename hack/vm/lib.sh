@@ -9,6 +9,8 @@
 #   vm_root CMD...       the same as root
 #   vm_stop              stop qemu by the pid in its pidfile (idempotent)
 #
+#   vm_attach RUN_DIR    use a VM that up.sh left running (its run directory)
+#
 # Callers must `trap vm_stop EXIT`. A watchdog also stops qemu if the caller dies
 # without running its trap (SIGKILL), since a daemonized qemu would survive it.
 
@@ -105,7 +107,8 @@ vm_start() {
 			return 1
 		fi
 	done
-	vm_watchdog
+	[ -n "${URUN_VM_NO_WATCHDOG:-}" ] || vm_watchdog
+	printf 'VM_IMG=%q\nVM_PORT=%q\nVM_RUN=%q\n' "$VM_IMG" "$VM_PORT" "$VM_RUN" >"$VM_RUN/env"
 	vm_log "booting (${accel%% *} ${accel#* }, port $VM_PORT, console $VM_RUN/console.log)"
 	local deadline=$((t0 + VM_BOOT_TIMEOUT))
 	while :; do
@@ -136,11 +139,12 @@ vm_alive() {
 
 # vm_watchdog stops qemu once the calling shell is gone, whatever way it went.
 vm_watchdog() {
-	local parent=$$ pidfile=$VM_RUN/qemu.pid
+	local parent=$$
 	setsid bash -c '
 		while kill -0 "$1" 2>/dev/null; do sleep 2; done
-		[ -s "$2" ] && kill -9 "$(cat "$2")" 2>/dev/null
-		exit 0' vm-watchdog "$parent" "$pidfile" </dev/null >/dev/null 2>&1 &
+		[ -s "$2/qemu.pid" ] && kill -9 "$(cat "$2/qemu.pid")" 2>/dev/null
+		sleep 1
+		rm -rf "$2"' vm-watchdog "$parent" "$VM_RUN" </dev/null >/dev/null 2>&1 &
 }
 
 vm_stop() {
@@ -168,4 +172,10 @@ vm_stop() {
 	fi
 	rm -rf "$VM_RUN"
 	VM_RUN=
+}
+
+vm_attach() {
+	[ -f "$1/env" ] || { vm_log "$1 is not a running VM's directory (see hack/vm/up.sh)"; return 1; }
+	# shellcheck disable=SC1091
+	. "$1/env"
 }

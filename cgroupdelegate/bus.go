@@ -1,0 +1,127 @@
+package cgroupdelegate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	sd "github.com/coreos/go-systemd/v22/dbus"
+	"github.com/godbus/dbus/v5"
+)
+
+// manager is a connection to the systemd instance that will own the scope.
+type manager struct {
+	conn *sd.Conn
+	// user is true for a user manager (an unprivileged caller), false for the
+	// system manager (root).
+	user bool
+	// where names what was dialled, for messages.
+	where string
+}
+
+// RuntimeDir is the caller's XDG runtime directory: $XDG_RUNTIME_DIR, or
+// /run/user/UID where pam_systemd would have put it (sudo and su do not
+// always pass the variable on).
+func RuntimeDir() string {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("/run/user", strconv.Itoa(os.Getuid()))
+}
+
+// connect reaches the systemd manager that serves this caller: the system
+// manager for root, otherwise the caller's own user manager. The user manager
+// is dialled directly on $XDG_RUNTIME_DIR/bus (its D-Bus, from
+// dbus-user-session) and then on its private socket; never through
+// DBUS_SESSION_BUS_ADDRESS, which may name a session bus without systemd, nor
+// through dbus autolaunch.
+func connect() (*manager, error) {
+	if os.Geteuid() == 0 {
+		// The context given to a connection bounds its whole life (godbus
+		// closes it when the context ends), so it must outlive Attach.
+		c, err := sd.NewSystemConnectionContext(context.Background())
+		if err != nil {
+			c, err = sd.NewSystemdConnectionContext(context.Background())
+		}
+		if err != nil {
+			return nil, fmt.Errorf("connecting to the systemd system manager: %w", err)
+		}
+		m := &manager{conn: c, where: "the systemd system manager"}
+		return m, m.probe()
+	}
+	dir := RuntimeDir()
+	bus := filepath.Join(dir, "bus")
+	private := filepath.Join(dir, "systemd", "private")
+	var errs []error
+	for _, try := range []struct {
+		path  string
+		hello bool
+	}{{bus, true}, {private, false}} {
+		if _, err := os.Stat(try.path); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		c, err := sd.NewConnection(dialer(try.path, try.hello))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", try.path, err))
+			continue
+		}
+		m := &manager{conn: c, user: true, where: "the systemd user manager at " + try.path}
+		if err := m.probe(); err != nil {
+			c.Close()
+			errs = append(errs, err)
+			continue
+		}
+		return m, nil
+	}
+	return nil, fmt.Errorf("no systemd user manager at %s: %w", bus, errors.Join(errs...))
+}
+
+// dialer returns a go-systemd dial function for a unix socket, authenticating
+// with EXTERNAL as our real uid (what the bus checks against the socket's
+// peer credentials). No context: godbus would close the connection when it
+// ends, and the connection must live as long as the scope.
+func dialer(path string, hello bool) func() (*dbus.Conn, error) {
+	return func() (*dbus.Conn, error) {
+		c, err := dbus.Dial("unix:path=" + path)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
+			c.Close()
+			return nil, err
+		}
+		if hello {
+			if err := c.Hello(); err != nil {
+				c.Close()
+				return nil, err
+			}
+		}
+		return c, nil
+	}
+}
+
+// probe checks that systemd really answers on the connection: a session bus
+// can exist without a systemd user manager behind it.
+func (m *manager) probe() error {
+	if _, err := m.conn.GetManagerProperty("Version"); err != nil {
+		return fmt.Errorf("%s does not answer: %w", m.where, err)
+	}
+	return nil
+}
+
+// dbusErrorName returns the D-Bus error name in err ("" if none).
+func dbusErrorName(err error) string {
+	var e dbus.Error
+	if errors.As(err, &e) {
+		return e.Name
+	}
+	var pe *dbus.Error
+	if errors.As(err, &pe) {
+		return pe.Name
+	}
+	return ""
+}
