@@ -1,1 +1,162 @@
+// Command urun runs a rootless container: `urun ./rootfs /bin/sh`.
 package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/spec"
+	"github.com/urun-dev/urun/state"
+	"github.com/urun-dev/urun/userns"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const description = `urun runs a command in a rootless container: its own user, PID, UTS, mount,
+IPC, network and cgroup namespaces, with ROOTFS as its root file system.
+No root needed: your user becomes root inside, mapped through /etc/subuid.
+
+Examples:
+  urun ./rootfs                       a shell (/bin/sh) in the container
+  urun ./rootfs ls -l /               run one command
+  urun run -e FOO=bar -w /tmp ./rootfs env
+  urun run --hostname box --network none ./rootfs hostname
+
+Exit status: the command's own; 125 when urun failed; 126 when the command
+cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
+
+// CLI is urun's command line.
+type CLI struct {
+	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Version VersionCmd `cmd:"" help:"Print urun's version."`
+}
+
+// RunCmd is `urun run`.
+type RunCmd struct {
+	Hostname string   `help:"Hostname inside the container (default: the container id)." placeholder:"NAME"`
+	Env      []string `short:"e" sep:"none" help:"Set an environment variable (KEY=VALUE; KEY alone copies it from your environment). Repeatable." placeholder:"KEY=VALUE"`
+	Workdir  string   `short:"w" help:"Working directory inside the container; must exist there." default:"/" placeholder:"DIR"`
+	Network  string   `help:"Network: 'none' (own namespace, only lo) or 'host' (share the host's network)." default:"none" enum:"none,host" placeholder:"MODE"`
+	Quiet    bool     `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
+	Verbose  bool     `short:"v" help:"Explain what urun does."`
+
+	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system." type:"path"`
+	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
+}
+
+// VersionCmd is `urun version`.
+type VersionCmd struct{}
+
+// Run prints the version.
+func (VersionCmd) Run() error {
+	fmt.Println("urun", version)
+	return nil
+}
+
+// exitError carries an exit status out of a kong command.
+type exitError int
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// Run runs the container.
+func (r *RunCmd) Run() error {
+	o, defaultCmd, err := r.options()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+		return exitError(userns.StatusError)
+	}
+	id := state.NewID()
+	if o.Hostname == "" {
+		o.Hostname = id
+	}
+	status := container.Run(&container.Config{
+		ID: id, Spec: spec.New(o), DefaultCmd: defaultCmd,
+		Quiet: r.Quiet, Verbose: r.Verbose,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	})
+	return exitError(status)
+}
+
+func (r *RunCmd) options() (spec.Options, bool, error) {
+	var o spec.Options
+	root, err := filepath.Abs(r.Rootfs)
+	if err != nil {
+		return o, false, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)
+	}
+	o.Rootfs = root
+	o.Args = r.Command
+	defaultCmd := len(o.Args) == 0
+	if defaultCmd {
+		o.Args = []string{"/bin/sh"}
+	}
+	if o.Env, err = spec.ParseEnv(r.Env, os.LookupEnv); err != nil {
+		return o, false, err
+	}
+	if o.Workdir, err = spec.ParseWorkdir(r.Workdir); err != nil {
+		return o, false, err
+	}
+	if r.Hostname != "" {
+		if o.Hostname, err = spec.ParseHostname(r.Hostname); err != nil {
+			return o, false, err
+		}
+	}
+	o.NetNS = r.Network != "host"
+	return o, defaultCmd, nil
+}
+
+func main() {
+	if userns.IsInit() {
+		userns.RunInit()
+		return
+	}
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	var cli CLI
+	parser, err := kong.New(&cli,
+		kong.Name("urun"),
+		kong.Description(description),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Exit(func(code int) { panic(exitError(code)) }),
+	)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+		return userns.StatusError
+	}
+	return parseAndRun(parser, args)
+}
+
+// parseAndRun turns kong's exits (help, usage errors) into statuses: help is 0,
+// a usage error is 125 like every other urun error.
+func parseAndRun(parser *kong.Kong, args []string) (status int) {
+	defer func() {
+		if v := recover(); v != nil {
+			e, ok := v.(exitError)
+			if !ok {
+				panic(v)
+			}
+			status = int(e)
+		}
+	}()
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
+		return userns.StatusError
+	}
+	err = ctx.Run()
+	var e exitError
+	if errors.As(err, &e) {
+		return int(e)
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+		return userns.StatusError
+	}
+	return 0
+}

@@ -1,0 +1,46 @@
+# urun — see README.md. `make test` runs everything CI runs (as root: it creates
+# the unprivileged test users and drops to them).
+GO       ?= go
+BIN      := bin/urun
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+export CGO_ENABLED := 0
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+.PHONY: all build rootfs test test-unit test-integration test-vm fuzz lint bench clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
+
+# A busybox rootfs in ./rootfs, owned by whoever runs make.
+rootfs:
+	hack/mkrootfs.sh rootfs
+
+test: lint test-unit test-integration
+
+test-unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
+
+# Integration tests run the real binary as the unprivileged test users.
+test-integration: build
+	@if [ "$$(id -u)" = 0 ]; then hack/mkuser.sh; hack/tun.sh; fi
+	URUN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v ./integration/... 2>&1 | hack/summary.sh
+
+# Short runs of every fuzz target (go test -fuzz takes one target at a time).
+fuzz:
+	@for p in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+	    echo "fuzz $$p $$f"; $(GO) test -run XXX -fuzz "^$$f$$" -fuzztime 10s $$p || exit 1; \
+	  done; done
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+bench: build
+	hack/bench.sh
+
+clean:
+	rm -rf bin

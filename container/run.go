@@ -1,0 +1,191 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/state"
+	"github.com/urun-dev/urun/userns"
+)
+
+// Config describes one run.
+type Config struct {
+	ID   string
+	Spec *specs.Spec
+	// DefaultCmd: the user gave no command and /bin/sh was chosen.
+	DefaultCmd bool
+	Quiet      bool
+	Verbose    bool
+	Stdin      *os.File
+	Stdout     *os.File
+	Stderr     *os.File
+}
+
+// forwarded are the signals urun passes on to the container, as docker's
+// --sig-proxy does.
+var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2}
+
+// run is the state of one run, torn down by close in reverse order of setup.
+type run struct {
+	c       *Config
+	dir     *state.Dir
+	proc    *userns.Process
+	cleanup []func()
+}
+
+// Run runs the container and returns the exit status for urun: the command's
+// status, 128+N for signal N, or 125 after printing one line when urun itself
+// failed.
+func Run(c *Config) int {
+	// Pdeathsig follows the thread that started the init stage: keep this
+	// goroutine on one thread until the container is gone.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	r := &run{c: c}
+	defer r.close()
+	if err := r.start(); err != nil {
+		return r.fail(err)
+	}
+	return r.wait(sigs)
+}
+
+func (r *run) fail(err error) int {
+	status := userns.StatusError
+	if ie, ok := err.(*userns.InitError); ok {
+		status = ie.Status
+	}
+	fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
+	return status
+}
+
+func (r *run) start() error {
+	c := r.c
+	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
+		return err
+	}
+	maps, err := idmap.PlanFor()
+	if err != nil {
+		return err
+	}
+	if maps.Notice != "" && !c.Quiet {
+		fmt.Fprintln(c.Stderr, maps.Notice)
+	}
+	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
+	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
+	base, err := state.Base()
+	if err != nil {
+		return err
+	}
+	if r.dir, err = state.Create(base, c.ID); err != nil {
+		return err
+	}
+	r.defer_(func() { r.dir.Remove() })
+	r.logf("state directory %s", r.dir.Path)
+
+	r.proc, err = userns.Start(userns.StartOptions{
+		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
+		NetNS: hasNamespace(c.Spec, specs.NetworkNamespace),
+	})
+	if err != nil {
+		return err
+	}
+	r.logf("init stage is pid %d", r.proc.PID)
+	released := false
+	r.defer_(func() {
+		if !released {
+			r.proc.Abort()
+		}
+	})
+	if err := maps.Apply(r.proc.PID); err != nil {
+		return err
+	}
+	cfg := &userns.Config{
+		Spec:       c.Spec,
+		GID5Mapped: idmap.Contains(maps.GID.Lines, 5),
+	}
+	released = true
+	if err := r.proc.Release(cfg); err != nil {
+		// The stage has exited (it reports, then exits): reap it.
+		_, _ = r.proc.Wait()
+		return err
+	}
+	r.logf("container %s started", c.ID)
+	// The container holds what it needs from the state directory (bind
+	// mounts keep their files alive); removing it now means a SIGKILL of urun
+	// leaves nothing behind.
+	r.dir.Remove()
+	return nil
+}
+
+// wait relays signals until the container's PID 1 exits.
+func (r *run) wait(sigs <-chan os.Signal) int {
+	type result struct {
+		status int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := r.proc.Wait()
+		done <- result{s, err}
+	}()
+	killedBy := 0
+	for {
+		select {
+		case res := <-done:
+			if res.err != nil {
+				return r.fail(res.err)
+			}
+			if killedBy != 0 {
+				return 128 + killedBy
+			}
+			return res.status
+		case s := <-sigs:
+			sig := s.(syscall.Signal)
+			if catches(r.proc.PID, sig) {
+				_ = r.proc.Signal(sig)
+				continue
+			}
+			// PID 1 of a PID namespace never gets a signal it has no
+			// handler for, so `kill` and Ctrl-C would do nothing; urun
+			// stops the container instead and reports the signal, as if
+			// it had killed an ordinary process.
+			killedBy = int(sig)
+			_ = r.proc.Signal(syscall.SIGKILL)
+		}
+	}
+}
+
+// logf prints a --verbose line.
+func (r *run) logf(format string, a ...any) {
+	if r.c.Verbose {
+		fmt.Fprintf(r.c.Stderr, "urun: "+format+"\n", a...)
+	}
+}
+
+func (r *run) defer_(f func()) { r.cleanup = append(r.cleanup, f) }
+
+func (r *run) close() {
+	for i := len(r.cleanup) - 1; i >= 0; i-- {
+		r.cleanup[i]()
+	}
+	r.cleanup = nil
+}
+
+func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,88 @@
+package spec
+
+import (
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// DefaultPath is the PATH a container gets when the user sets none (docker's).
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// Options is what the CLI collected, already parsed and checked.
+type Options struct {
+	Rootfs   string   // absolute host path
+	Args     []string // the command and its arguments
+	Env      []string // KEY=VALUE from -e
+	Workdir  string   // absolute, cleaned
+	Hostname string
+	// NetNS says whether the container gets its own network namespace
+	// (false only for --network host).
+	NetNS    bool
+	Terminal bool
+}
+
+// DefaultCaps is the capability set of the container's processes: podman's
+// rootless default, smaller than docker's (no NET_RAW, MKNOD, AUDIT_WRITE).
+var DefaultCaps = []string{
+	"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL",
+	"CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP",
+	"CAP_SETUID", "CAP_SYS_CHROOT",
+}
+
+// MaskedPaths hide kernel information the container has no business reading.
+var MaskedPaths = []string{
+	"/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats",
+	"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
+	"/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap",
+}
+
+// ReadonlyPaths are kernel knobs the container may read but not turn.
+var ReadonlyPaths = []string{
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+}
+
+// New builds the OCI spec for one run.
+func New(o Options) *specs.Spec {
+	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
+	caps := append([]string(nil), DefaultCaps...)
+	ns := []specs.LinuxNamespace{
+		{Type: specs.UserNamespace}, {Type: specs.PIDNamespace}, {Type: specs.UTSNamespace},
+		{Type: specs.MountNamespace}, {Type: specs.IPCNamespace}, {Type: specs.CgroupNamespace},
+	}
+	if o.NetNS {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	}
+	return &specs.Spec{
+		Version:  specs.Version,
+		Hostname: o.Hostname,
+		Root:     &specs.Root{Path: o.Rootfs},
+		Process: &specs.Process{
+			Terminal:        o.Terminal,
+			Args:            o.Args,
+			Env:             env,
+			Cwd:             o.Workdir,
+			NoNewPrivileges: true,
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding: caps, Effective: caps, Permitted: caps,
+			},
+		},
+		Mounts: DefaultMounts(),
+		Linux: &specs.Linux{
+			Namespaces:    ns,
+			MaskedPaths:   MaskedPaths,
+			ReadonlyPaths: ReadonlyPaths,
+		},
+	}
+}
+
+// DefaultMounts are the kernel file systems every container gets, in mount order.
+func DefaultMounts() []specs.Mount {
+	return []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+	}
+}

@@ -1,0 +1,179 @@
+package userns
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/urun-dev/urun/rootfs"
+	"golang.org/x/sys/unix"
+)
+
+// IsInit reports whether this process is an init stage.
+func IsInit() bool { return len(os.Args) > 1 && os.Args[1] == initArg }
+
+// RunInit is the init stage: it waits for the parent's go, sets up the
+// container from inside its namespaces and execs the command. It never returns.
+func RunInit() {
+	// Namespace changes made by unshare apply to the calling thread only; the
+	// exec must come from the same thread.
+	runtime.LockOSThread()
+	errPipe := os.NewFile(fdError, "error-pipe")
+	cfgPipe := os.NewFile(fdConfig, "config-pipe")
+	b, err := io.ReadAll(cfgPipe)
+	cfgPipe.Close()
+	if err != nil || len(b) == 0 {
+		// The parent went away or aborted the run; it reports why.
+		os.Exit(StatusError)
+	}
+	var c Config
+	if err := json.Unmarshal(b, &c); err != nil {
+		fail(errPipe, &InitError{StatusError, fmt.Sprintf("decoding the init config: %v", err)})
+	}
+	ie := setup(&c)
+	if ie == nil {
+		ie = execCommand(&c)
+	}
+	fail(errPipe, ie)
+}
+
+func fail(p *os.File, e *InitError) {
+	b, _ := json.Marshal(e)
+	_, _ = p.Write(b)
+	os.Exit(e.Status)
+}
+
+func failf(format string, a ...any) *InitError {
+	return &InitError{Status: StatusError, Msg: fmt.Sprintf(format, a...)}
+}
+
+func setup(c *Config) *InitError {
+	s := c.Spec
+	// The parent has put this process in its cgroup; a cgroup namespace made
+	// now has that cgroup as its root, so the container sees "0::/".
+	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+		return failf("unsharing the cgroup namespace: %v", err)
+	}
+	if err := rootfs.Setup(s, rootfs.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
+		return failf("%v", err)
+	}
+	if s.Hostname != "" {
+		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
+			return failf("setting the hostname: %v", err)
+		}
+	}
+	if hasNetNS(c) {
+		if err := loopbackUp(); err != nil {
+			return failf("bringing up lo: %v", err)
+		}
+	}
+	// Drop the host user's supplementary groups where the gid map allows it;
+	// with a single-id map setgroups is denied and there is nothing to drop.
+	_ = unix.Setgroups(nil)
+	if err := unix.Chdir(s.Process.Cwd); err != nil {
+		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
+	}
+	return nil
+}
+
+func hasNetNS(c *Config) bool {
+	for _, n := range c.Spec.Linux.Namespaces {
+		if n.Type == "network" {
+			return true
+		}
+	}
+	return false
+}
+
+func loopbackUp() error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq("lo")
+	if err != nil {
+		return err
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFFLAGS, ifr); err != nil {
+		return err
+	}
+	ifr.SetUint16(ifr.Uint16() | unix.IFF_UP)
+	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, ifr)
+}
+
+// execCommand finds the command in the container, narrows the capabilities and
+// execs it. It returns only on failure.
+func execCommand(c *Config) *InitError {
+	p := c.Spec.Process
+	path, err := lookPath(p.Args[0], p.Env)
+	if err != nil {
+		return execError(p.Args[0], err)
+	}
+	if err := dropCapabilities(p.Capabilities.Bounding); err != nil {
+		return failf("dropping capabilities: %v", err)
+	}
+	if p.NoNewPrivileges {
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			return failf("setting no_new_privs: %v", err)
+		}
+	}
+	// Nothing but stdio may reach the command; the error pipe closes on exec,
+	// which tells the parent the command is running.
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		for fd := 3; fd < 1024; fd++ {
+			unix.CloseOnExec(fd)
+		}
+	}
+	err = unix.Exec(path, p.Args, p.Env)
+	return execError(p.Args[0], err)
+}
+
+func execError(name string, err error) *InitError {
+	switch {
+	case errors.Is(err, unix.ENOENT):
+		if strings.Contains(name, "/") {
+			return &InitError{StatusNotFound, fmt.Sprintf("%q: no such file in the container", name)}
+		}
+		return &InitError{StatusNotFound, fmt.Sprintf("%q: executable file not found in the container's $PATH", name)}
+	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
+		return &InitError{StatusNotExecutable, fmt.Sprintf("%q cannot be executed: %v", name, err)}
+	}
+	return &InitError{StatusNotExecutable, fmt.Sprintf("running %q: %v", name, err)}
+}
+
+// lookPath resolves name against the container's PATH, as execvp would.
+func lookPath(name string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	pathEnv := ""
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, "PATH="); ok {
+			pathEnv = v
+		}
+	}
+	denied := false
+	for _, dir := range strings.Split(pathEnv, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() {
+			continue
+		}
+		if unix.Access(p, unix.X_OK) == nil {
+			return p, nil
+		}
+		denied = true
+	}
+	if denied {
+		return "", unix.EACCES
+	}
+	return "", unix.ENOENT
+}

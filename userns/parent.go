@@ -1,0 +1,149 @@
+package userns
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// StartOptions says how to start the init stage.
+type StartOptions struct {
+	Stdin, Stdout, Stderr *os.File
+	// NetNS gives the container its own network namespace.
+	NetNS bool
+	// Extra files for the init stage, from fd 5 on.
+	Extra []*os.File
+}
+
+// Process is a started init stage, blocked until Release.
+type Process struct {
+	cmd  *exec.Cmd
+	cfgW *os.File
+	errR *os.File
+	// PID is the init stage's pid on the host; it becomes the command's pid.
+	PID int
+}
+
+// Start clones the init stage in new user, PID, UTS, mount, IPC and (unless
+// NetNS is false) network namespaces. The kernel creates the user namespace
+// first and makes it the owner of the others. The stage blocks on its config
+// pipe until Release, so the parent can map ids and attach cgroups and network
+// before anything in it needs them.
+//
+// The caller's OS thread must stay locked (runtime.LockOSThread) and alive for
+// as long as the container runs: Pdeathsig fires when the thread that started
+// the child exits, not the process.
+func Start(o StartOptions) (*Process, error) {
+	cfgR, cfgW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("making the config pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		return nil, fmt.Errorf("making the error pipe: %w", err)
+	}
+	flags := uintptr(unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	if o.NetNS {
+		flags |= unix.CLONE_NEWNET
+	}
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"urun-init", initArg},
+		Env:        []string{},
+		Stdin:      o.Stdin,
+		Stdout:     o.Stdout,
+		Stderr:     o.Stderr,
+		ExtraFiles: append([]*os.File{cfgR, errW}, o.Extra...),
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: flags,
+			Pdeathsig:  syscall.SIGKILL,
+			// The stage execs as a uid that is not mapped yet, and execve
+			// then clears its capabilities; ambient ones survive, so the
+			// stage can mount once the maps exist. It narrows them to the
+			// container's set before it execs the command.
+			AmbientCaps: allCaps(),
+		},
+	}
+	err = cmd.Start()
+	cfgR.Close()
+	errW.Close()
+	if err != nil {
+		cfgW.Close()
+		errR.Close()
+		return nil, fmt.Errorf("starting the init stage: %w", err)
+	}
+	return &Process{cmd: cmd, cfgW: cfgW, errR: errR, PID: cmd.Process.Pid}, nil
+}
+
+// allCaps lists every capability the running kernel knows.
+func allCaps() []uintptr {
+	last := lastCap()
+	caps := make([]uintptr, 0, last+1)
+	for c := 0; c <= last; c++ {
+		caps = append(caps, uintptr(c))
+	}
+	return caps
+}
+
+// Release sends the config, which lets the init stage go on, and waits until it
+// has either exec'd the command (nil) or failed (an *InitError).
+func (p *Process) Release(c *Config) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("encoding the init config: %w", err)
+	}
+	_, werr := p.cfgW.Write(b)
+	p.cfgW.Close()
+	msg, rerr := io.ReadAll(p.errR)
+	p.errR.Close()
+	if len(msg) > 0 {
+		return decodeError(msg)
+	}
+	if werr != nil {
+		return fmt.Errorf("sending the config to the init stage: %w", werr)
+	}
+	if rerr != nil {
+		return fmt.Errorf("reading the init stage's report: %w", rerr)
+	}
+	return nil
+}
+
+// Abort stops an init stage that was never released.
+func (p *Process) Abort() {
+	p.cfgW.Close()
+	p.errR.Close()
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+}
+
+// Signal sends sig to the container's PID 1.
+func (p *Process) Signal(sig syscall.Signal) error {
+	return p.cmd.Process.Signal(sig)
+}
+
+// Wait waits for PID 1 and returns its status in shell terms: the exit code, or
+// 128+N when signal N killed it.
+func (p *Process) Wait() (int, error) {
+	err := p.cmd.Wait()
+	st := p.cmd.ProcessState
+	if st == nil {
+		return StatusError, fmt.Errorf("waiting for the container: %w", err)
+	}
+	ws := st.Sys().(syscall.WaitStatus)
+	if ws.Signaled() {
+		return 128 + int(ws.Signal()), nil
+	}
+	var ee *exec.ExitError
+	if err != nil && !errors.As(err, &ee) {
+		return StatusError, fmt.Errorf("waiting for the container: %w", err)
+	}
+	return ws.ExitStatus(), nil
+}

@@ -1,0 +1,54 @@
+package userns
+
+import (
+	"encoding/json"
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// initArg is the hidden argument that makes the urun binary run the init stage.
+const initArg = "__urun_init"
+
+// File descriptors of the init stage, in ExtraFiles order.
+const (
+	fdConfig     = 3 // read end: the config, then EOF = go
+	fdError      = 4 // write end: an InitError if the stage fails, EOF on exec
+	fdFirstExtra = 5
+)
+
+// Config is what the parent sends to the init stage once the namespaces are
+// ready (maps written, cgroup and network attached).
+type Config struct {
+	Spec *specs.Spec `json:"spec"`
+	// CgroupRequired: limits were asked for, so /sys/fs/cgroup must mount.
+	CgroupRequired bool `json:"cgroupRequired,omitempty"`
+	// GID5Mapped: the tty group exists in the container.
+	GID5Mapped bool `json:"gid5Mapped,omitempty"`
+}
+
+// Exit statuses, docker's conventions.
+const (
+	StatusError         = 125 // urun itself failed
+	StatusNotExecutable = 126
+	StatusNotFound      = 127
+)
+
+// InitError is a failure of the init stage as reported to the parent.
+type InitError struct {
+	Status int    `json:"status"`
+	Msg    string `json:"msg"`
+}
+
+func (e *InitError) Error() string { return e.Msg }
+
+func decodeError(b []byte) error {
+	var e InitError
+	if err := json.Unmarshal(b, &e); err != nil || e.Msg == "" {
+		return &InitError{Status: StatusError, Msg: fmt.Sprintf("the init stage sent a malformed error report (%d bytes)", len(b))}
+	}
+	if e.Status == 0 {
+		e.Status = StatusError
+	}
+	return &e
+}
