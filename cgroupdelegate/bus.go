@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	sd "github.com/coreos/go-systemd/v22/dbus"
 	"github.com/godbus/dbus/v5"
@@ -124,4 +125,35 @@ func dbusErrorName(err error) string {
 		return pe.Name
 	}
 	return ""
+}
+
+// ManagerInfo describes the systemd manager that would hold urun's scopes.
+type ManagerInfo struct {
+	// Where names the manager and the socket it was reached on.
+	Where string
+	// Version is systemd's version string.
+	Version string
+	// User is true for a user manager, false for the system manager.
+	User bool
+	// Cgroup is the manager's own cgroup (relative to the cgroup root):
+	// its cgroup.controllers lists what it can delegate.
+	Cgroup string
+}
+
+// ProbeManager connects to the manager Attach would use and describes it.
+func ProbeManager() (ManagerInfo, error) {
+	m, err := connect()
+	if err != nil {
+		return ManagerInfo{}, err
+	}
+	defer m.conn.Close()
+	info := ManagerInfo{Where: m.where, User: m.user}
+	// GetManagerProperty answers in GVariant text form: strings are quoted.
+	if v, err := m.conn.GetManagerProperty("Version"); err == nil {
+		info.Version = strings.Trim(v, `"'`)
+	}
+	if v, err := m.conn.GetManagerProperty("ControlGroup"); err == nil {
+		info.Cgroup = strings.Trim(v, `"'`)
+	}
+	return info, nil
 }
