@@ -131,7 +131,7 @@ func ParseCPUs(s string) (float64, error) {
 		return 0, bad
 	}
 	if f > 0 && f < MinCPUs {
-		return 0, fmt.Errorf("--cpus %s is too small: the minimum is %v", s, MinCPUs)
+		return 0, fmt.Errorf("%s CPUs is too small: the minimum is %v", s, MinCPUs)
 	}
 	return f, nil
 }

@@ -64,12 +64,10 @@ func Attach(ctx context.Context, pid int, lim Limits, opt Options) (*Scope, erro
 	if pid <= 0 {
 		return nil, fmt.Errorf("invalid process id %d for scope %s", pid, opt.Unit)
 	}
-	v2, err := IsCgroup2(Mountpoint)
-	if err != nil || !v2 {
-		if lim.Any() {
-			return nil, errors.New("resource limits need cgroup v2, but " + Mountpoint +
-				" is cgroup v1 or a v1/v2 hybrid on this host: boot with systemd.unified_cgroup_hierarchy=1, or run without --memory/--cpus/--pids-limit")
-		}
+	if err := checkV2(lim); err != nil {
+		return nil, err
+	}
+	if v2, _ := IsCgroup2(Mountpoint); !v2 {
 		opt.note("no cgroup v2 at %s: running without a cgroup scope", Mountpoint)
 		return nil, nil
 	}
@@ -81,7 +79,7 @@ func Attach(ctx context.Context, pid int, lim Limits, opt Options) (*Scope, erro
 			if os.Geteuid() == 0 {
 				return nil, fmt.Errorf("resource limits need the systemd system manager, which is not reachable (%v): run on a host booted with systemd, or run without limits", err)
 			}
-			return nil, fmt.Errorf("resource limits need your systemd user manager, which is not running (%s/bus is missing): run `loginctl enable-linger %s` (or log in through systemd-logind), or run without limits", RuntimeDir(), userName())
+			return nil, errNoUserManager()
 		}
 		opt.note("no systemd manager (%v): running without a cgroup scope", err)
 		return nil, nil
@@ -96,6 +94,43 @@ func Attach(ctx context.Context, pid int, lim Limits, opt Options) (*Scope, erro
 		return nil, err
 	}
 	return s, nil
+}
+
+// Precheck tells early, before anything is started, whether limits asked for
+// can be had on this host: cgroup v2 and a systemd manager's socket. Attach
+// checks again (and more); this only saves starting a container that would
+// be torn down at once.
+func Precheck(lim Limits) error {
+	if err := lim.Validate(); err != nil {
+		return err
+	}
+	if !lim.Any() {
+		return nil
+	}
+	if err := checkV2(lim); err != nil {
+		return err
+	}
+	if os.Geteuid() != 0 {
+		if _, err := os.Stat(filepath.Join(RuntimeDir(), "bus")); err != nil {
+			if _, err2 := os.Stat(filepath.Join(RuntimeDir(), "systemd", "private")); err2 != nil {
+				return errNoUserManager()
+			}
+		}
+	}
+	return nil
+}
+
+// checkV2 fails when limits are asked for on a host without cgroup v2.
+func checkV2(lim Limits) error {
+	if v2, err := IsCgroup2(Mountpoint); lim.Any() && (err != nil || !v2) {
+		return errors.New("resource limits need cgroup v2, but " + Mountpoint +
+			" is cgroup v1 or a v1/v2 hybrid on this host: boot with systemd.unified_cgroup_hierarchy=1, or run without --memory/--cpus/--pids-limit")
+	}
+	return nil
+}
+
+func errNoUserManager() error {
+	return fmt.Errorf("resource limits need your systemd user manager, which is not running (%s/bus is missing): run `loginctl enable-linger %s` (or log in through systemd-logind), or run without limits", RuntimeDir(), userName())
 }
 
 // Path returns the host path of the scope's cgroup directory.
