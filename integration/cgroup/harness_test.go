@@ -23,7 +23,8 @@ import (
 // where the user manager puts transient scopes.
 type vm struct {
 	bin, rootfs string
-	scopes      string // the user manager's app.slice: scopes appear here
+	scopes      string // where the manager puts urun's scopes
+	user        bool   // a user manager (else root's system manager)
 }
 
 var (
@@ -43,8 +44,8 @@ func TestMain(m *testing.M) {
 }
 
 // needVM returns the VM environment or skips: these tests need cgroup v2 and
-// a systemd manager, and run as the unprivileged user itself (in the VM the
-// test binary is started as uruntest over ssh).
+// a systemd manager, and run as the user urun runs as (in the VM the test
+// binary is started as uruntest over ssh, and a subset again as root).
 func needVM(t *testing.T) *vm {
 	t.Helper()
 	vmOnce.Do(setupVM)
@@ -60,10 +61,6 @@ func needVM(t *testing.T) *vm {
 func setupVM() {
 	if v2, _ := cgroupdelegate.IsCgroup2(cgroupdelegate.Mountpoint); !v2 {
 		vmSkip = "no cgroup v2 here; these tests run in the VM test bed (make test-vm)"
-		return
-	}
-	if os.Getuid() == 0 {
-		vmSkip = "run as the unprivileged test user (make test-vm does)"
 		return
 	}
 	info, err := cgroupdelegate.ProbeManager()
@@ -90,7 +87,12 @@ func setupVM() {
 		vmErr = fmt.Errorf("making the rootfs with %s: %v\n%s", script, err, out)
 		return
 	}
-	vmEnv = &vm{bin: bin, rootfs: rootfs, scopes: filepath.Join(cgroupdelegate.Mountpoint, info.Cgroup, "app.slice")}
+	// Where systemd puts a transient scope that names no slice.
+	scopes := filepath.Join(cgroupdelegate.Mountpoint, info.Cgroup, "app.slice")
+	if !info.User {
+		scopes = filepath.Join(cgroupdelegate.Mountpoint, "system.slice")
+	}
+	vmEnv = &vm{bin: bin, rootfs: rootfs, scopes: scopes, user: info.User}
 }
 
 type result struct {
@@ -151,11 +153,15 @@ func (v *vm) checkNoScopes(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("scopes left behind: %v", left)
 	}
-	out, err := exec.Command("systemctl", "--user", "list-units", "--all", "--no-legend", "--plain", "urun-*").Output()
+	args := []string{"list-units", "--all", "--no-legend", "--plain", "urun-*"}
+	if v.user {
+		args = append([]string{"--user"}, args...)
+	}
+	out, err := exec.Command("systemctl", args...).Output()
 	if err != nil {
-		t.Errorf("systemctl --user list-units: %v", err)
+		t.Errorf("systemctl %v: %v", args, err)
 	} else if s := strings.TrimSpace(string(out)); s != "" {
-		t.Errorf("urun units left in the user manager: %s", s)
+		t.Errorf("urun units left in the systemd manager: %s", s)
 	}
 }
 

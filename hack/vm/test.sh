@@ -1,0 +1,34 @@
+#!/bin/bash
+# `make test-vm`: builds urun and the cgroup tests, boots the VM test bed once,
+# runs the tests there as the unprivileged test user (real systemd user
+# manager, cgroup v2), then the scope and OOM tests again as root (system
+# manager), and ends with a count line. Exit status 0 only if all passed.
+#
+# Without qemu or debootstrap, and not root to install them, it prints SKIP
+# and exits 0; CI runs as root and installs them (hack/vm/deps.sh).
+set -euo pipefail
+here=$(dirname "$(readlink -f "$0")")
+cd "$here/../.."
+if [ "$(id -u)" -ne 0 ] && ! { command -v qemu-system-x86_64 && command -v debootstrap; } >/dev/null; then
+	echo "SKIP: VM tests need qemu-system-x86 and debootstrap (run hack/vm/deps.sh as root)"
+	exit 0
+fi
+"$here/deps.sh"
+# shellcheck source=hack/vm/lib.sh
+. "$here/lib.sh"
+share=$(mktemp -d "${TMPDIR:-/tmp}/urun-vm-share.XXXXXX")
+log=$(mktemp "${TMPDIR:-/tmp}/urun-vm-log.XXXXXX")
+trap 'vm_stop; rm -rf "$share" "$log"' EXIT
+"$here/stage.sh" "$share"
+t0=$(date +%s)
+vm_start "$share"
+status=0
+vm_exec sh -c 'cd /mnt/urun && ./guest-tests.sh' 2>&1 | tee "$log" || status=1
+vm_root sh -c 'cd /mnt/urun && ./guest-tests.sh "TestScope|TestOOM|TestMemoryLimit|TestBadLimits"' 2>&1 | tee -a "$log" || status=1
+pass=$(grep -c -- '^--- PASS' "$log" || true)
+fail=$(grep -c -- '^--- FAIL' "$log" || true)
+skip=$(grep -c -- '^--- SKIP' "$log" || true)
+grep -q '^FAIL' "$log" && status=1
+echo "vm: tests took $(($(date +%s) - t0)) s with the boot"
+echo "vm: $pass passed, $fail failed, $skip skipped"
+exit $status
