@@ -56,29 +56,29 @@ func connect() (*manager, error) {
 	dir := RuntimeDir()
 	bus := filepath.Join(dir, "bus")
 	private := filepath.Join(dir, "systemd", "private")
-	var errs []error
+	var errs []string
 	for _, try := range []struct {
 		path  string
 		hello bool
 	}{{bus, true}, {private, false}} {
 		if _, err := os.Stat(try.path); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, err.Error())
 			continue
 		}
 		c, err := sd.NewConnection(dialer(try.path, try.hello))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", try.path, err))
+			errs = append(errs, fmt.Sprintf("%s: %v", try.path, err))
 			continue
 		}
 		m := &manager{conn: c, user: true, where: "the systemd user manager at " + try.path}
 		if err := m.probe(); err != nil {
 			c.Close()
-			errs = append(errs, err)
+			errs = append(errs, err.Error())
 			continue
 		}
 		return m, nil
 	}
-	return nil, fmt.Errorf("no systemd user manager at %s: %w", bus, errors.Join(errs...))
+	return nil, fmt.Errorf("no systemd user manager at %s (%s)", bus, strings.Join(errs, "; "))
 }
 
 // dialer returns a go-systemd dial function for a unix socket, authenticating
