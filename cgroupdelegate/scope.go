@@ -355,6 +355,13 @@ func (s *Scope) Close() error {
 		ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 		defer cancel()
 		defer s.mgr.conn.Close()
+		// Usually the container has exited and systemd has already stopped
+		// the empty scope and removed its cgroup: then only a failed unit
+		// (an OOM kill) needs resetting.
+		if _, err := os.Stat(s.path); err != nil && gone(err) {
+			_ = s.mgr.conn.ResetFailedUnitContext(ctx, s.unit)
+			return
+		}
 		ch := make(chan string, 1)
 		_, err := s.mgr.conn.StopUnitContext(ctx, s.unit, "replace", ch)
 		switch {
@@ -381,7 +388,7 @@ func (s *Scope) Close() error {
 			case <-ctx.Done():
 				s.err = fmt.Errorf("cgroup %s still exists after stopping %s", s.path, s.unit)
 				return
-			case <-time.After(20 * time.Millisecond):
+			case <-time.After(5 * time.Millisecond):
 			}
 		}
 	})

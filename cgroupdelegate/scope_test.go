@@ -213,3 +213,27 @@ func TestLeftoverUnitName(t *testing.T) {
 		t.Fatal("a second scope with the name of a live one was created")
 	}
 }
+
+// BenchmarkAttachClose measures a scope's life around an idle process: what
+// every container pays for its cgroup.
+func BenchmarkAttachClose(b *testing.B) {
+	if v2, _ := IsCgroup2(Mountpoint); !v2 {
+		b.Skip("SKIP: no cgroup v2")
+	}
+	for i := 0; i < b.N; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "URUN_CGTEST_HELPER=sleep")
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		s, err := Attach(context.Background(), cmd.Process.Pid, Limits{MemoryMax: 64 << 20},
+			Options{Unit: fmt.Sprintf("urun-bench-%d-%d.scope", os.Getpid(), i)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		_ = cmd.Wait()
+	}
+}

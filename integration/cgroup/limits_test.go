@@ -247,3 +247,32 @@ func TestScopeGoneAfterExit(t *testing.T) {
 	_ = out
 	v.checkNoScopes(t)
 }
+
+// TestCPUNotDelegated: when the user manager lacks the cpu controller, --cpus
+// is refused in one line that names the controller and the drop-in that
+// enables it, nothing is left, and the limits that can be had still work.
+// hack/vm/test.sh runs it last, after it has narrowed the delegation to
+// memory and pids and restarted the user manager.
+func TestCPUNotDelegated(t *testing.T) {
+	if os.Getenv("URUN_TEST_CPU_UNDELEGATED") == "" {
+		t.Skip("SKIP: needs a user manager without the cpu controller (hack/vm/test.sh sets one up)")
+	}
+	v := needVM(t)
+	r := v.run(t, "run", "--cpus", "0.5", v.rootfs, "true")
+	if r.status != 125 {
+		t.Errorf("--cpus without the cpu controller: status %d, want 125", r.status)
+	}
+	if !strings.Contains(r.stderr, "cpu controller") || !strings.Contains(r.stderr, "Delegate=cpu") ||
+		strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q, want one line naming the cpu controller and the Delegate= drop-in", r.stderr)
+	}
+	v.checkNoScopes(t)
+	if out := v.mustRun(t, []string{"-m", "64M"}, "cat", "/sys/fs/cgroup/memory.max"); strings.TrimSpace(out) != "67108864" {
+		t.Errorf("--memory without the cpu controller: memory.max %q", out)
+	}
+	check := v.run(t, "check")
+	if !strings.Contains(check.stdout, "missing cpu (for --cpus)") {
+		t.Errorf("urun check does not report the missing cpu controller:\n%s", check.stdout)
+	}
+	v.checkNoScopes(t)
+}
