@@ -13,6 +13,9 @@ import (
 	"time"
 )
 
+// hogged keeps the hog's memory reachable, so the collector cannot free it.
+var hogged [][]byte
+
 // The test binary doubles as the processes put into scopes: a sleeper and a
 // memory hog.
 func TestMain(m *testing.M) {
@@ -21,13 +24,12 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour)
 		os.Exit(0)
 	case "hog":
-		var keep [][]byte
 		for {
 			b := make([]byte, 1<<20)
 			for i := range b {
 				b[i] = byte(i)
 			}
-			keep = append(keep, b)
+			hogged = append(hogged, b)
 		}
 	}
 	os.Exit(m.Run())

@@ -8,12 +8,7 @@ set -u
 status=0
 export URUN_BIN=/mnt/urun/urun URUN_MKROOTFS=/mnt/urun/mkrootfs.sh
 for t in cgroupdelegate cgroup; do
-	if [ -n "${1:-}" ]; then
-		./$t.test -test.v -test.count=1 -test.run "$1"
-	else
-		./$t.test -test.v -test.count=1
-	fi
-	if [ $? -eq 0 ]; then
+	if ./$t.test -test.v -test.count=1 -test.run "${1:-.}"; then
 		printf 'ok  \t%s (in the VM as %s)\n' "$t" "$(id -un)"
 	else
 		printf 'FAIL\t%s (in the VM as %s)\n' "$t" "$(id -un)"

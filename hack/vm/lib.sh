@@ -61,7 +61,7 @@ vm_ssh_opts() {
 # vm_quote turns argv into one string the remote login shell splits back into
 # the same argv.
 vm_quote() {
-	local out= a
+	local out='' a
 	for a in "$@"; do
 		out+=$(printf '%q ' "$a")
 	done
@@ -149,19 +149,17 @@ vm_watchdog() {
 
 vm_stop() {
 	[ -n "$VM_RUN" ] && [ -d "$VM_RUN" ] || return 0
-	if [ -n "$VM_PORT" ] && [ -S "$VM_RUN/ctl-root" ] || [ -S "$VM_RUN/ctl-$VM_USER" ]; then
-		local u
-		for u in root "$VM_USER"; do
-			[ -S "$VM_RUN/ctl-$u" ] || continue
-			# shellcheck disable=SC2046
-			ssh $(vm_ssh_opts) -O exit "$u@127.0.0.1" 2>/dev/null || true
-		done
-	fi
+	local u
+	for u in root "$VM_USER"; do
+		[ -S "$VM_RUN/ctl-$u" ] || continue
+		# shellcheck disable=SC2046
+		ssh $(vm_ssh_opts) -O exit "$u@127.0.0.1" 2>/dev/null || true
+	done
 	if [ -s "$VM_RUN/qemu.pid" ]; then
-		local pid i
+		local pid _
 		pid=$(cat "$VM_RUN/qemu.pid")
 		kill "$pid" 2>/dev/null || true
-		for i in $(seq 50); do
+		for _ in $(seq 50); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done

@@ -24,7 +24,9 @@ if [ "${1:-}" = --root ]; then
 	as=vm_root
 	shift
 fi
-[ $# -ge 3 ] && [ "$2" = -- ] || usage
+if [ $# -lt 3 ] || [ "$2" != -- ]; then
+	usage
+fi
 share=$1
 shift 2
 
