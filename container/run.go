@@ -11,6 +11,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/state"
 	"github.com/urun-dev/urun/userns"
 )
@@ -28,6 +29,8 @@ type Config struct {
 	Stdin   *os.File
 	Stdout  *os.File
 	Stderr  *os.File
+	// Network: slirp4netns, none or host, published ports, DNS, hosts.
+	Network Network
 }
 
 // forwarded are the signals urun passes on to the container, as docker's
@@ -40,6 +43,7 @@ type run struct {
 	dir     *state.Dir
 	proc    *userns.Process
 	scope   *cgroupdelegate.Scope
+	slirp   *slirp.Slirp
 	cleanup []func()
 }
 
@@ -81,6 +85,14 @@ func (r *run) start() error {
 	if err := cgroupdelegate.Precheck(c.Limits); err != nil {
 		return err
 	}
+	if err := checkNetwork(&c.Network); err != nil {
+		return err
+	}
+	if c.Network.Net.Mode == slirp.Slirp4netns {
+		// Learn slirp4netns's options (one exec) while the namespaces and
+		// id maps are being set up; slirp.Start waits for the result.
+		go func() { _, _ = slirp.Probe() }()
+	}
 	maps, err := idmap.PlanFor()
 	if err != nil {
 		return err
@@ -99,6 +111,9 @@ func (r *run) start() error {
 	}
 	r.defer_(func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
+	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
+		return err
+	}
 
 	r.proc, err = userns.Start(userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
@@ -136,6 +151,9 @@ func (r *run) start() error {
 	if r.scope != nil {
 		r.logf("cgroup scope %s at %s", r.scope.Unit(), r.scope.Path())
 	}
+	if err := r.startSlirp(r.proc.PID); err != nil {
+		return err
+	}
 	cfg := &userns.Config{
 		Spec:           c.Spec,
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
@@ -167,8 +185,15 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 		done <- result{s, err}
 	}()
 	killedBy := 0
+	slirpDone := r.slirpDone()
 	for {
 		select {
+		case err := <-slirpDone:
+			// The container goes on without a network; say so once.
+			if err != nil {
+				fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
+			}
+			slirpDone = nil
 		case res := <-done:
 			if res.err != nil {
 				return r.fail(res.err)

@@ -9,7 +9,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/urun-dev/urun/rootfs"
+	"github.com/urun-dev/urun/mount"
 	"golang.org/x/sys/unix"
 )
 
@@ -58,7 +58,7 @@ func setup(c *Config) *InitError {
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return failf("unsharing the cgroup namespace: %v", err)
 	}
-	if err := rootfs.Setup(s, rootfs.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
+	if err := mount.Setup(s, mount.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
 		return failf("%v", err)
 	}
 	if s.Hostname != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/hostcheck"
+	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/state"
 	"github.com/urun-dev/urun/userns"
@@ -44,7 +45,10 @@ type RunCmd struct {
 	Hostname string   `help:"Hostname inside the container (default: the container id)." placeholder:"NAME"`
 	Env      []string `short:"e" sep:"none" help:"Set an environment variable (KEY=VALUE; KEY alone copies it from your environment). Repeatable." placeholder:"KEY=VALUE"`
 	Workdir  string   `short:"w" help:"Working directory inside the container; must exist there." default:"/" placeholder:"DIR"`
-	Network  string   `help:"Network: 'none' (own namespace, only lo) or 'host' (share the host's network)." default:"none" enum:"none,host" placeholder:"MODE"`
+	Network  string   `help:"Network: 'slirp4netns[:OPTIONS]' (the default when installed: own namespace, tap0 10.0.2.100 via 10.0.2.2, user-mode NAT to the host's network; OPTIONS as podman's: allow_host_loopback=true, mtu=N, cidr=CIDR, enable_ipv6=true, outbound_addr=IP, outbound_addr6=IP), 'none' (own namespace, only lo) or 'host' (share the host's network)." placeholder:"MODE"`
+	Publish  []string `short:"p" sep:"none" help:"Publish a container port on the host: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. HOSTIP defaults to 0.0.0.0 (every IPv4 address of the host, as docker); use 127.0.0.1:... to keep it local. Repeatable." placeholder:"SPEC"`
+	DNS      []string `name:"dns" sep:"none" help:"Name server for the container's /etc/resolv.conf (default: slirp4netns's forwarder 10.0.2.3). Repeatable." placeholder:"IP"`
+	AddHost  []string `name:"add-host" sep:"none" help:"Add NAME:IP to the container's /etc/hosts (IP may be host-gateway). Repeatable." placeholder:"NAME:IP"`
 	Quiet    bool     `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 
 	Memory     string `short:"m" aliases:"mem" help:"Memory limit: a size like 100M or 1g (needs cgroup v2 and a systemd user manager)." placeholder:"SIZE"`
@@ -96,6 +100,15 @@ func (r *RunCmd) Run() error {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return exitError(userns.StatusError)
 	}
+	netw, notice, err := r.network()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+		return exitError(userns.StatusError)
+	}
+	if notice != "" && !r.Quiet {
+		fmt.Fprintln(os.Stderr, notice)
+	}
+	o.NetNS = netw.Net.Mode != slirp.Host
 	id := state.NewID()
 	if o.Hostname == "" {
 		o.Hostname = id
@@ -104,6 +117,7 @@ func (r *RunCmd) Run() error {
 		ID: id, Spec: spec.New(o.Options), DefaultCmd: defaultCmd, Limits: o.limits,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Network: netw,
 	})
 	return exitError(status)
 }
@@ -161,7 +175,6 @@ func (r *RunCmd) options() (runOptions, bool, error) {
 			return o, false, err
 		}
 	}
-	o.NetNS = r.Network != "host"
 	return o, defaultCmd, nil
 }
 
