@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/urun-dev/urun/cgroupdelegate"
 )
 
 // TestMemoryLimit: --memory sets memory.max, the container reads its own
@@ -275,4 +277,41 @@ func TestCPUNotDelegated(t *testing.T) {
 		t.Errorf("urun check does not report the missing cpu controller:\n%s", check.stdout)
 	}
 	v.checkNoScopes(t)
+}
+
+// hostMounts returns this (the host's) mount table, one "mountpoint fstype"
+// per line.
+func hostMounts(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range lines(string(b)) {
+		f := strings.Fields(l)
+		for i := range f {
+			if f[i] == "-" && i+1 < len(f) && len(f) > 4 {
+				out = append(out, f[4]+" "+f[i+1])
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestHostMountsUntouched: on a systemd host (shared mount propagation), a run
+// with the default network and limits leaves the host's mount table as it
+// was, /sys/fs/cgroup included. As root this once failed: slirp4netns's
+// sandbox unmounted the host's shared mounts.
+func TestHostMountsUntouched(t *testing.T) {
+	v := needVM(t)
+	before := hostMounts(t)
+	v.mustRun(t, []string{"-m", "64M"}, "true")
+	v.mustRun(t, []string{"--network", "host"}, "true")
+	if after := hostMounts(t); after != before {
+		t.Errorf("the host's mounts changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if v2, _ := cgroupdelegate.IsCgroup2(cgroupdelegate.Mountpoint); !v2 {
+		t.Error("/sys/fs/cgroup is no longer cgroup2 after a run")
+	}
 }
