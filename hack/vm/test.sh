@@ -14,6 +14,12 @@ if [ "$(id -u)" -ne 0 ] && ! { command -v qemu-system-x86_64 && command -v deboo
 	exit 0
 fi
 "$here/deps.sh"
+if [ "$(id -u)" -ne 0 ]; then
+	img=$("$here/build-image.sh" 2>/dev/null) && [ -r "$img/id_vm" ] || {
+		echo "SKIP: VM tests: the guest image is not built, or not readable by you (run make test-vm once as root)"
+		exit 0
+	}
+fi
 # shellcheck source=hack/vm/lib.sh
 . "$here/lib.sh"
 share=$(mktemp -d "${TMPDIR:-/tmp}/urun-vm-share.XXXXXX")
