@@ -17,15 +17,23 @@ build:
 rootfs:
 	hack/mkrootfs.sh rootfs
 
-test: lint test-unit test-integration
+test: lint test-unit test-integration test-vm
 
 test-unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /integration)
 
-# Integration tests run the real binary as the unprivileged test users.
+# Integration tests run the real binary as the unprivileged test users. One
+# package at a time (-p 1): each checks that the test user has no process or
+# state left, which a concurrent package would break.
 test-integration: build
 	@if [ "$$(id -u)" = 0 ]; then hack/mkuser.sh; hack/tun.sh; fi
-	URUN_BIN=$(CURDIR)/$(BIN) $(GO) test -count=1 -v ./integration/... 2>&1 | hack/summary.sh
+	URUN_BIN=$(CURDIR)/$(BIN) $(GO) test -p 1 -count=1 -v ./integration/... 2>&1 | hack/summary.sh
+
+# The cgroup tests need systemd and cgroup v2: they run in a qemu VM
+# (hack/vm), as the unprivileged test user and as root. The guest image is
+# built once (as root) and cached in $$URUN_VM_CACHE (/var/cache/urun-vm).
+test-vm:
+	hack/vm/test.sh
 
 # Short runs of every fuzz target (go test -fuzz takes one target at a time).
 fuzz:
@@ -41,6 +49,7 @@ lint:
 
 bench: build
 	hack/bench.sh
+	hack/vm/bench.sh
 
 clean:
 	rm -rf bin

@@ -1,6 +1,7 @@
 package container
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/signal"
@@ -8,6 +9,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/slirp"
@@ -21,11 +23,13 @@ type Config struct {
 	Spec *specs.Spec
 	// DefaultCmd: the user gave no command and /bin/sh was chosen.
 	DefaultCmd bool
-	Quiet      bool
-	Verbose    bool
-	Stdin      *os.File
-	Stdout     *os.File
-	Stderr     *os.File
+	// Limits go to the container's cgroup scope (cgroupdelegate).
+	Limits  cgroupdelegate.Limits
+	Quiet   bool
+	Verbose bool
+	Stdin   *os.File
+	Stdout  *os.File
+	Stderr  *os.File
 	// Network: slirp4netns, none or host, published ports, DNS, hosts.
 	Network Network
 }
@@ -39,6 +43,7 @@ type run struct {
 	c     *Config
 	dir   *state.Dir
 	proc  *userns.Process
+	scope *cgroupdelegate.Scope
 	slirp *slirp.Slirp
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
@@ -82,6 +87,9 @@ func (r *run) fail(err error) int {
 func (r *run) start() error {
 	c := r.c
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
+		return err
+	}
+	if err := cgroupdelegate.Precheck(c.Limits); err != nil {
 		return err
 	}
 	if err := checkNetwork(&c.Network); err != nil {
@@ -150,12 +158,32 @@ func (r *run) start() error {
 	if err := maps.Apply(r.proc.PID); err != nil {
 		return err
 	}
+	// The stage must be in its scope before it is released: it unshares its
+	// cgroup namespace first thing, rooting the container at the scope.
+	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, c.Limits, cgroupdelegate.Options{
+		Unit:        "urun-" + c.ID + ".scope",
+		Description: "urun container " + c.ID,
+		Verbose:     c.Verbose,
+		Log:         c.Stderr,
+	})
+	if err != nil {
+		return err
+	}
+	r.defer_(func() {
+		if err := r.scope.Close(); err != nil {
+			fmt.Fprintf(c.Stderr, "urun: %v\n", err)
+		}
+	})
+	if r.scope != nil {
+		r.logf("cgroup scope %s at %s", r.scope.Unit(), r.scope.Path())
+	}
 	if err := r.startSlirp(r.proc.PID); err != nil {
 		return err
 	}
 	cfg := &userns.Config{
-		Spec:       c.Spec,
-		GID5Mapped: idmap.Contains(maps.GID.Lines, 5),
+		Spec:           c.Spec,
+		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
+		CgroupRequired: c.Limits.Any(),
 	}
 	released = true
 	if err := r.proc.Release(cfg); err != nil {
@@ -212,6 +240,16 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			r.endTerminal(true)
 			if killedBy != 0 {
 				return 128 + killedBy
+			}
+			if oom, err := r.scope.OOMKilled(); err != nil {
+				r.logf("%v", err)
+			} else if oom {
+				limit := "no memory limit set"
+				if m := r.c.Limits.MemoryMax; m > 0 {
+					limit = "limit " + cgroupdelegate.FormatSize(m)
+				}
+				fmt.Fprintf(r.c.Stderr, "urun: container killed: out of memory (%s)\n", limit)
+				return 128 + int(syscall.SIGKILL)
 			}
 			return res.status
 		case s := <-sigs:

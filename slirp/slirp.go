@@ -142,6 +142,16 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 		Pdeathsig: syscall.SIGKILL,
 		Setpgid:   true,
 	}
+	if os.Geteuid() == 0 {
+		// As root, --enable-sandbox runs in the host's user namespace: it makes
+		// only "/" private, pivots, and lazily unmounts the old root, which
+		// propagates to every shared mount of the host (/sys/fs/cgroup,
+		// /proc/sys/fs/binfmt_misc, ... on a systemd host). A mount namespace
+		// of its own first: Go makes "/" recursively private after the
+		// unshare. Unprivileged, its namespace belongs to the container's
+		// user namespace, where shared mounts are already slaves.
+		cmd.SysProcAttr.Unshareflags = syscall.CLONE_NEWNS
+	}
 	s.cmd = cmd
 
 	started := make(chan error, 1)

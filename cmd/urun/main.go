@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/hostcheck"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/state"
@@ -34,6 +36,7 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 // CLI is urun's command line.
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version VersionCmd `cmd:"" help:"Print urun's version."`
 }
 
@@ -49,7 +52,12 @@ type RunCmd struct {
 	TTY         *bool    `name:"tty" short:"t" negatable:"" help:"Give the container a terminal of its own (the default when stdin is a terminal; --no-tty: plain pipes even then). With -t, stdin must be a terminal."`
 	Interactive bool     `short:"i" help:"Keep stdin open for the container. urun always does; accepted for docker compatibility (-it)."`
 	Quiet       bool     `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
-	Verbose     bool     `short:"v" help:"Explain what urun does."`
+
+	Memory     string `short:"m" aliases:"mem" help:"Memory limit: a size like 100M or 1g (needs cgroup v2 and a systemd user manager)." placeholder:"SIZE"`
+	MemorySwap string `name:"memory-swap" help:"Memory plus swap limit (docker's meaning): a size, or -1 for unlimited swap; default: swap as large as --memory." placeholder:"SIZE"`
+	CPUs       string `name:"cpus" aliases:"cpu" help:"CPU limit in CPUs: 0.5 is half of one CPU, 2 is two CPUs." placeholder:"N"`
+	PidsLimit  int64  `name:"pids-limit" help:"Maximum number of processes and threads in the container." placeholder:"N"`
+	Verbose    bool   `short:"v" help:"Explain what urun does."`
 
 	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system." type:"path"`
 	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
@@ -69,9 +77,27 @@ type exitError int
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
 
+// CheckCmd is `urun check`.
+type CheckCmd struct{}
+
+// Run prints the host report; exit status 1 when something urun needs is
+// missing.
+func (CheckCmd) Run() error {
+	if err := hostcheck.Report(os.Stdout); err != nil {
+		if errors.Is(err, hostcheck.ErrProblems) {
+			return exitError(1)
+		}
+		return err
+	}
+	return nil
+}
+
 // Run runs the container.
 func (r *RunCmd) Run() error {
 	o, defaultCmd, err := r.options()
+	if err == nil {
+		err = r.limits(&o)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return exitError(userns.StatusError)
@@ -89,12 +115,12 @@ func (r *RunCmd) Run() error {
 	if o.Hostname == "" {
 		o.Hostname = id
 	}
-	sp := spec.New(o)
+	sp := spec.New(o.Options)
 	if o.Terminal {
 		withTerminal(sp, os.Stdin)
 	}
 	status := container.Run(&container.Config{
-		ID: id, Spec: sp, DefaultCmd: defaultCmd,
+		ID: id, Spec: sp, DefaultCmd: defaultCmd, Limits: o.limits,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Network: netw,
@@ -102,8 +128,38 @@ func (r *RunCmd) Run() error {
 	return exitError(status)
 }
 
-func (r *RunCmd) options() (spec.Options, bool, error) {
-	var o spec.Options
+// runOptions are the parsed flags: the spec's options and the limits, which
+// go to the cgroup scope rather than into the spec.
+type runOptions struct {
+	spec.Options
+	limits cgroupdelegate.Limits
+}
+
+// limits parses and checks the resource limit flags.
+func (r *RunCmd) limits(o *runOptions) error {
+	var err error
+	l := &o.limits
+	if r.Memory != "" {
+		if l.MemoryMax, err = cgroupdelegate.ParseSize(r.Memory); err != nil {
+			return fmt.Errorf("--memory: %w", err)
+		}
+	}
+	if r.MemorySwap != "" {
+		if l.MemorySwap, err = cgroupdelegate.ParseSwap(r.MemorySwap); err != nil {
+			return fmt.Errorf("--memory-swap: %w", err)
+		}
+	}
+	if r.CPUs != "" {
+		if l.CPUs, err = cgroupdelegate.ParseCPUs(r.CPUs); err != nil {
+			return fmt.Errorf("--cpus: %w", err)
+		}
+	}
+	l.PidsMax = r.PidsLimit
+	return l.Validate()
+}
+
+func (r *RunCmd) options() (runOptions, bool, error) {
+	var o runOptions
 	root, err := filepath.Abs(r.Rootfs)
 	if err != nil {
 		return o, false, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)

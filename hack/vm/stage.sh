@@ -1,0 +1,18 @@
+#!/bin/bash
+# Builds what the VM runs into DIR (the directory shared with the guest at
+# /mnt/urun): the urun binary, the cgroup test binaries (go test -c), the bench
+# tool, hack/mkrootfs.sh, and guest-tests.sh, which runs the tests in the guest.
+#
+#   hack/vm/stage.sh DIR
+set -euo pipefail
+dir=${1:?usage: stage.sh DIR}
+cd "$(dirname "$(readlink -f "$0")")/../.."
+export CGO_ENABLED=0
+mkdir -p "$dir"
+chmod 755 "$dir"
+go build -trimpath -o "$dir/urun" ./cmd/urun
+go test -c -o "$dir/cgroupdelegate.test" ./cgroupdelegate
+go test -c -o "$dir/cgroup.test" ./integration/cgroup
+go build -o "$dir/bench" ./hack/bench
+install -m 755 hack/mkrootfs.sh "$dir/mkrootfs.sh"
+install -m 755 hack/vm/guest-tests.sh "$dir/guest-tests.sh"
