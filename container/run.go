@@ -227,7 +227,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 		case err := <-slirpDone:
 			// The container goes on without a network; say so once.
 			if err != nil {
-				fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
+				r.notef("%v", err)
 			}
 			slirpDone = nil
 		case res := <-done:
@@ -294,6 +294,16 @@ func (r *run) endTerminal(drain bool) {
 	if err != nil {
 		r.logf("terminal: %v", err)
 	}
+}
+
+// notef prints a line while the container runs. The user's terminal may be
+// in raw mode then, where a bare newline does not return the carriage.
+func (r *run) notef(format string, a ...any) {
+	eol := "\n"
+	if r.tty != nil {
+		eol = "\r\n"
+	}
+	fmt.Fprintf(r.c.Stderr, "urun: "+format+eol, a...)
 }
 
 // logf prints a --verbose line.

@@ -92,12 +92,13 @@ func (d *Dir) Remove() error {
 	if d == nil || d.lock == nil {
 		return nil
 	}
-	err := os.RemoveAll(d.Path)
-	d.lock.Close()
-	d.lock = nil
-	if err != nil {
+	// Keep the lock (and so the directory's claim) until the directory is
+	// really gone, so a failed removal is tried again by the next Remove.
+	if err := os.RemoveAll(d.Path); err != nil {
 		return fmt.Errorf("removing the run directory: %w", err)
 	}
+	d.lock.Close()
+	d.lock = nil
 	return nil
 }
 
