@@ -23,13 +23,11 @@ type Config struct {
 	Spec *specs.Spec
 	// DefaultCmd: the user gave no command and /bin/sh was chosen.
 	DefaultCmd bool
-	// Limits go to the container's cgroup scope (cgroupdelegate).
-	Limits  cgroupdelegate.Limits
-	Quiet   bool
-	Verbose bool
-	Stdin   *os.File
-	Stdout  *os.File
-	Stderr  *os.File
+	Quiet      bool
+	Verbose    bool
+	Stdin      *os.File
+	Stdout     *os.File
+	Stderr     *os.File
 	// Network: slirp4netns, none or host, published ports, DNS, hosts.
 	Network Network
 }
@@ -40,11 +38,13 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 
 // run is the state of one run, torn down by close in reverse order of setup.
 type run struct {
-	c     *Config
-	dir   *state.Dir
-	proc  *userns.Process
-	scope *cgroupdelegate.Scope
-	slirp *slirp.Slirp
+	c    *Config
+	dir  *state.Dir
+	proc *userns.Process
+	// limits are the spec's resources, for the cgroup scope.
+	limits cgroupdelegate.Limits
+	scope  *cgroupdelegate.Scope
+	slirp  *slirp.Slirp
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
 	tty     *pty.Session
@@ -64,7 +64,7 @@ func Run(c *Config) int {
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
 
-	r := &run{c: c}
+	r := &run{c: c, limits: cgroupdelegate.LimitsFromSpec(c.Spec.Linux.Resources)}
 	defer r.close()
 	if err := r.start(); err != nil {
 		return r.fail(err)
@@ -89,7 +89,7 @@ func (r *run) start() error {
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
-	if err := cgroupdelegate.Precheck(c.Limits); err != nil {
+	if err := cgroupdelegate.Precheck(r.limits); err != nil {
 		return err
 	}
 	if err := checkNetwork(&c.Network); err != nil {
@@ -160,7 +160,7 @@ func (r *run) start() error {
 	}
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
-	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, c.Limits, cgroupdelegate.Options{
+	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
 		Unit:        "urun-" + c.ID + ".scope",
 		Description: "urun container " + c.ID,
 		Verbose:     c.Verbose,
@@ -183,7 +183,7 @@ func (r *run) start() error {
 	cfg := &userns.Config{
 		Spec:           c.Spec,
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
-		CgroupRequired: c.Limits.Any(),
+		CgroupRequired: r.limits.Any(),
 	}
 	released = true
 	if err := r.proc.Release(cfg); err != nil {
@@ -245,7 +245,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 				r.logf("%v", err)
 			} else if oom {
 				limit := "no memory limit set"
-				if m := r.c.Limits.MemoryMax; m > 0 {
+				if m := r.limits.MemoryMax; m > 0 {
 					limit = "limit " + cgroupdelegate.FormatSize(m)
 				}
 				fmt.Fprintf(r.c.Stderr, "urun: container killed: out of memory (%s)\n", limit)

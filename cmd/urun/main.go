@@ -116,11 +116,12 @@ func (r *RunCmd) Run() error {
 		o.Hostname = id
 	}
 	sp := spec.New(o.Options)
+	sp.Linux.Resources = o.limits.Resources()
 	if o.Terminal {
 		withTerminal(sp, os.Stdin)
 	}
 	status := container.Run(&container.Config{
-		ID: id, Spec: sp, DefaultCmd: defaultCmd, Limits: o.limits,
+		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Network: netw,
@@ -129,7 +130,7 @@ func (r *RunCmd) Run() error {
 }
 
 // runOptions are the parsed flags: the spec's options and the limits, which
-// go to the cgroup scope rather than into the spec.
+// become the spec's Linux.Resources.
 type runOptions struct {
 	spec.Options
 	limits cgroupdelegate.Limits
