@@ -322,3 +322,13 @@ func TestNetworkHostKeepsSysReadOnly(t *testing.T) {
 		t.Errorf("writable mounts under /sys:\n%s", mounts)
 	}
 }
+
+func TestOwnSessionWithoutTerminal(t *testing.T) {
+	e := user(t)
+	// Field 6 of stat is the session id: 1 when PID 1 leads a session of
+	// its own, 0 when it sits in urun's session (outside its PID namespace).
+	out := e.MustRun(t, "run", "--no-tty", e.Rootfs, "sh", "-c", "cut -d' ' -f6 /proc/1/stat")
+	if strings.TrimSpace(out) != "1" {
+		t.Fatalf("session of PID 1 = %q, want 1 (a session of its own)", out)
+	}
+}

@@ -77,6 +77,14 @@ func Start(o StartOptions) (*Process, error) {
 		SysProcAttr: &syscall.SysProcAttr{
 			Cloneflags: flags,
 			Pdeathsig:  syscall.SIGKILL,
+			// Without a terminal of its own the container may still hold
+			// the user's (--no-tty, or only stdout a terminal). A session
+			// of its own means that terminal is not its controlling one, so
+			// it cannot push keystrokes into the user's shell with TIOCSTI
+			// (bubblewrap's CVE-2017-5226), and Ctrl-C reaches it once,
+			// through urun's forwarding, not twice. With a console socket
+			// the stage makes its own session around the new terminal.
+			Setsid: o.ConsoleSocket == nil,
 			// The stage execs as a uid that is not mapped yet, and execve
 			// then clears its capabilities; ambient ones survive, so the
 			// stage can mount once the maps exist. It narrows them to the
