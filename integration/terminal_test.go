@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/urun-dev/urun/internal/testutil"
+	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/pty/ptytest"
 	"golang.org/x/sys/unix"
 )
@@ -328,5 +329,30 @@ func TestNoTerminalKeepsPipes(t *testing.T) {
 	tm := startOnTerminal(t, e, "run", "--no-tty", "--network", "none", e.Rootfs, "sh", "-c", "ls /dev/pts; echo end")
 	if out := tm.wait(0); !strings.HasSuffix(out, "ptmx\r\nend\r\n") && !strings.HasSuffix(out, "ptmx\nend\n") {
 		t.Errorf("--no-tty: /dev/pts holds %q, want only ptmx", out)
+	}
+}
+
+// A terminal on stdin but output redirected (urun ROOTFS cmd > file at a
+// prompt): plain pipes, so the file gets no CR LF line ends.
+func TestRedirectedOutputNoTerminal(t *testing.T) {
+	e := user(t)
+	master, slave, err := pty.Open("/dev/ptmx")
+	if err != nil {
+		t.Skipf("SKIP: no pseudo-terminal here: %v", err)
+	}
+	defer master.Close()
+	defer slave.Close()
+	if e.UID != os.Getuid() {
+		// The test user must be able to use the terminal, as its owner would.
+		os.Chown(slave.Name(), e.UID, -1)
+	}
+	cmd := e.Command(e.Rootfs, "sh", "-c", "echo a; echo b; [ -t 0 ] && echo stdin-is-a-tty")
+	var out bytes.Buffer
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, &out, &out
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, out.String())
+	}
+	if out.String() != "a\nb\nstdin-is-a-tty\n" {
+		t.Fatalf("output %q: want plain lines, no terminal of its own", out.String())
 	}
 }

@@ -171,7 +171,7 @@ func (r *RunCmd) options() (runOptions, bool, error) {
 	if defaultCmd {
 		o.Args = []string{"/bin/sh"}
 	}
-	if o.Terminal, err = r.terminal(os.Stdin); err != nil {
+	if o.Terminal, err = r.terminal(os.Stdin, os.Stdout); err != nil {
 		return o, false, err
 	}
 	if o.Env, err = spec.ParseEnv(r.Env, os.LookupEnv); err != nil {

@@ -14,14 +14,15 @@ import (
 var errNotATTY = errors.New("the input device is not a TTY; run urun from a terminal, or drop -t/--tty to use pipes")
 
 // terminal decides whether the container gets a terminal: the user's choice
-// (-t, --no-tty), else whether stdin is a terminal, so that `urun ROOTFS`
-// typed at a shell prompt is interactive and the same command in a CI job or
-// a pipe keeps plain pipes.
-func (r *RunCmd) terminal(stdin *os.File) (bool, error) {
+// (-t, --no-tty), else whether both stdin and stdout are terminals, so that
+// `urun ROOTFS` typed at a shell prompt is interactive while the same command
+// in a CI job, a pipe or with its output redirected to a file keeps plain
+// pipes (a terminal would turn the file's line ends into CR LF).
+func (r *RunCmd) terminal(stdin, stdout *os.File) (bool, error) {
 	isTTY := pty.IsTerminal(stdin)
 	switch {
 	case r.TTY == nil:
-		return isTTY, nil
+		return isTTY && pty.IsTerminal(stdout), nil
 	case *r.TTY && !isTTY:
 		return false, errNotATTY
 	default:

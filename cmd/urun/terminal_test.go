@@ -24,20 +24,22 @@ func TestTerminalDecision(t *testing.T) {
 	defer w.Close()
 	yes, no := true, false
 	for _, tc := range []struct {
-		name  string
-		flag  *bool
-		stdin *os.File
-		want  bool
-		err   error
+		name          string
+		flag          *bool
+		stdin, stdout *os.File
+		want          bool
+		err           error
 	}{
-		{"terminal, no flag", nil, slave, true, nil},
-		{"pipe, no flag", nil, r, false, nil},
-		{"terminal, -t", &yes, slave, true, nil},
-		{"pipe, -t", &yes, r, false, errNotATTY},
-		{"terminal, --no-tty", &no, slave, false, nil},
-		{"pipe, --no-tty", &no, r, false, nil},
+		{"terminal, no flag", nil, slave, slave, true, nil},
+		{"pipe, no flag", nil, r, slave, false, nil},
+		{"output redirected, no flag", nil, slave, w, false, nil},
+		{"terminal, -t", &yes, slave, slave, true, nil},
+		{"output redirected, -t", &yes, slave, w, true, nil},
+		{"pipe, -t", &yes, r, slave, false, errNotATTY},
+		{"terminal, --no-tty", &no, slave, slave, false, nil},
+		{"pipe, --no-tty", &no, r, r, false, nil},
 	} {
-		got, err := (&RunCmd{TTY: tc.flag}).terminal(tc.stdin)
+		got, err := (&RunCmd{TTY: tc.flag}).terminal(tc.stdin, tc.stdout)
 		if got != tc.want || !errors.Is(err, tc.err) {
 			t.Errorf("%s: got %v, %v; want %v, %v", tc.name, got, err, tc.want, tc.err)
 		}
