@@ -5,11 +5,14 @@
 # Set URUN_SETUP_NO_SHELL=1 to stop before the shell (CI does).
 set -eu
 cd "$(dirname "$0")/.."
-SUDO=""
-if [ "$(id -u)" != 0 ]; then
-	command -v sudo >/dev/null || { echo "setup: not root and no sudo: install uidmap busybox-static slirp4netns as root first" >&2; exit 1; }
-	SUDO=sudo
-fi
+# as_root runs a command as root: directly, or with sudo for an ordinary
+# user (asked only when something is missing).
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"
+	elif command -v sudo >/dev/null; then sudo "$@"
+	else echo "setup: needs root for: $*; run that as root, or install sudo" >&2; exit 1
+	fi
+}
 pkgs=""
 command -v newuidmap >/dev/null || pkgs="$pkgs uidmap"
 command -v slirp4netns >/dev/null || pkgs="$pkgs slirp4netns"
@@ -20,8 +23,8 @@ PATH=$PATH:/usr/local/go/bin
 command -v go >/dev/null || pkgs="$pkgs golang-go"
 if [ -n "$pkgs" ]; then
 	echo "setup: installing$pkgs"
-	$SUDO apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $pkgs >/dev/null
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $pkgs >/dev/null
 fi
 # Go fetches the exact toolchain go.mod asks for by itself from Go 1.21 on.
 v=$(go env GOVERSION | sed 's/^go//')
@@ -30,7 +33,7 @@ case "$v" in
 esac
 # slirp4netns needs /dev/net/tun open to users, as Debian's udev sets it.
 if [ -c /dev/net/tun ] && [ "$(stat -c %a /dev/net/tun)" != 666 ]; then
-	$SUDO sh hack/tun.sh
+	as_root sh hack/tun.sh
 fi
 user=$(id -un)
 if [ "$(id -u)" != 0 ] && ! grep -qs "^$user:\|^$(id -u):" /etc/subuid; then
