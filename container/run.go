@@ -186,7 +186,10 @@ func (r *run) start() error {
 		CgroupRequired: r.limits.Any(),
 	}
 	released = true
-	if err := r.proc.Release(cfg); err != nil {
+	// Once the stage is set up the container holds what it needs from the
+	// state directory (its bind mounts keep the files alive): removing it
+	// before the command runs means a SIGKILL of urun leaves nothing behind.
+	if err := r.proc.Release(cfg, func() { r.dir.Remove() }); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err
@@ -202,10 +205,6 @@ func (r *run) start() error {
 		}
 		r.defer_(func() { r.endTerminal(false) })
 	}
-	// The container holds what it needs from the state directory (bind
-	// mounts keep their files alive); removing it now means a SIGKILL of urun
-	// leaves nothing behind.
-	r.dir.Remove()
 	return nil
 }
 

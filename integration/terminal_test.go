@@ -150,6 +150,15 @@ func TestTerminalShell(t *testing.T) {
 	if got := tm.run("echo $?"); got != "130\r\n" {
 		t.Errorf("status after ^C = %q, want 130", got)
 	}
+	// The same for sleep (the issue's own example): a ^C that did not
+	// reach it would leave the prompt 1000 s away and fail Expect.
+	tm.c.Send(`sh -c 'echo re""ady; exec sleep 1000'` + "\r")
+	tm.c.Expect("ready\r\n")
+	tm.c.Send("\x03")
+	tm.c.Expect(ttyPrompt)
+	if got := tm.run("echo $?"); got != "130\r\n" {
+		t.Errorf("status after ^C on sleep = %q, want 130", got)
+	}
 	tm.c.Send(waitingJob + "\r")
 	tm.c.Expect("ready\r\n")
 	tm.c.Send("\x1c")

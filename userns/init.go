@@ -1,6 +1,7 @@
 package userns
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -24,21 +25,46 @@ func RunInit() {
 	runtime.LockOSThread()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
-	b, err := io.ReadAll(cfgPipe)
-	cfgPipe.Close()
-	if err != nil || len(b) == 0 {
+	var c Config
+	if ie := readConfig(cfgPipe, &c); ie != nil {
+		fail(errPipe, ie)
+	}
+	if ie := setup(&c); ie != nil {
+		fail(errPipe, ie)
+	}
+	// Set up: tell the parent, which tidies what the container no longer
+	// needs from the host (the state directory), and wait for its go.
+	var goByte [1]byte
+	if _, err := errPipe.Write([]byte{createdByte}); err != nil {
+		os.Exit(StatusError)
+	}
+	if _, err := io.ReadFull(cfgPipe, goByte[:]); err != nil {
 		// The parent went away or aborted the run; it reports why.
 		os.Exit(StatusError)
 	}
-	var c Config
-	if err := json.Unmarshal(b, &c); err != nil {
-		fail(errPipe, &InitError{StatusError, fmt.Sprintf("decoding the init config: %v", err)})
+	cfgPipe.Close()
+	fail(errPipe, execCommand(&c))
+}
+
+// readConfig reads the length-prefixed config. A parent that goes away before
+// sending it ends the stage quietly: the parent reports why.
+func readConfig(r io.Reader, c *Config) *InitError {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		os.Exit(StatusError)
 	}
-	ie := setup(&c)
-	if ie == nil {
-		ie = execCommand(&c)
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxConfig {
+		return failf("the init config is too large (%d bytes)", size)
 	}
-	fail(errPipe, ie)
+	b := make([]byte, size)
+	if _, err := io.ReadFull(r, b); err != nil {
+		os.Exit(StatusError)
+	}
+	if err := json.Unmarshal(b, c); err != nil {
+		return failf("decoding the init config: %v", err)
+	}
+	return nil
 }
 
 func fail(p *os.File, e *InitError) {

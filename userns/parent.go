@@ -1,6 +1,7 @@
 package userns
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,23 +114,54 @@ func allCaps() []uintptr {
 	return caps
 }
 
-// Release sends the config, which lets the init stage go on, and waits until it
-// has either exec'd the command (nil) or failed (an *InitError).
-func (p *Process) Release(c *Config) error {
+// Release sends the config, which lets the init stage set the container up.
+// When the stage is set up and only its exec is left, Release calls created
+// (which may be nil), then lets it exec, and returns once it has either exec'd
+// the command (nil) or failed (an *InitError).
+func (p *Process) Release(c *Config, created func()) error {
 	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encoding the init config: %w", err)
 	}
-	_, werr := p.cfgW.Write(b)
+	// The config goes length-first, so the pipe stays open for the go.
+	msg := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(b)), uint32(len(b)))
+	if _, err := p.cfgW.Write(append(msg, b...)); err != nil {
+		p.cfgW.Close()
+		return p.report(fmt.Errorf("sending the config to the init stage: %w", err))
+	}
+	// The stage answers with one zero byte once the container is set up
+	// and only the exec is left (OCI's "created"), or with an error report.
+	var first [1]byte
+	if _, err := io.ReadFull(p.errR, first[:]); err != nil || first[0] != createdByte {
+		p.cfgW.Close()
+		if err != nil {
+			return p.report(fmt.Errorf("the init stage ended before it was set up"))
+		}
+		return p.report(nil, first[0])
+	}
+	if created != nil {
+		created()
+	}
+	_, err = p.cfgW.Write([]byte{goByte})
 	p.cfgW.Close()
-	msg, rerr := io.ReadAll(p.errR)
+	if err != nil {
+		return p.report(fmt.Errorf("starting the command: %w", err))
+	}
+	return p.report(nil)
+}
+
+// report reads the rest of the error pipe: nothing (EOF at the exec) means the
+// command runs; a JSON report is the stage's error. fallback is returned when
+// the stage said nothing. prefix holds bytes of the report already read.
+func (p *Process) report(fallback error, prefix ...byte) error {
+	rest, rerr := io.ReadAll(p.errR)
 	p.errR.Close()
-	if len(msg) > 0 {
+	if msg := append(prefix, rest...); len(msg) > 0 {
 		return decodeError(msg)
 	}
-	if werr != nil {
-		return fmt.Errorf("sending the config to the init stage: %w", werr)
+	if fallback != nil {
+		return fallback
 	}
 	if rerr != nil {
 		return fmt.Errorf("reading the init stage's report: %w", rerr)

@@ -30,6 +30,16 @@ type Config struct {
 	ConsoleFd int `json:"consoleFd,omitempty"`
 }
 
+// Sync bytes: the stage's "set up, waiting to exec" on the error pipe (a
+// report would start with '{'), and the parent's go on the config pipe.
+const (
+	createdByte = 0
+	goByte      = 1
+)
+
+// maxConfig bounds the config the stage accepts.
+const maxConfig = 64 << 20
+
 // Exit statuses, docker's conventions.
 const (
 	StatusError         = 125 // urun itself failed
