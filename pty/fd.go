@@ -103,36 +103,30 @@ func retryEINTR(fn func() error) error {
 	}
 }
 
-// rawRead runs fn on sock's descriptor, waiting in Go's poller while fn
-// reports EAGAIN, so it works on blocking and non-blocking sockets alike.
-func rawRead(sock *os.File, fn func(fd int) error) error {
-	rc, err := sock.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var ferr error
-	err = rc.Read(func(fd uintptr) bool {
-		ferr = retryEINTR(func() error { return fn(int(fd)) })
-		// EAGAIN only happens on a non-blocking socket: wait in the poller.
-		return !errors.Is(ferr, unix.EAGAIN)
-	})
-	if err != nil {
-		return err
-	}
-	return ferr
-}
+// rawRead runs fn on sock's descriptor as a read, waiting in Go's poller
+// while fn reports EAGAIN, so it works on blocking and non-blocking sockets
+// alike.
+func rawRead(sock *os.File, fn func(fd int) error) error { return rawIO(sock, false, fn) }
 
-func rawWrite(sock *os.File, fn func(fd int) error) error {
+// rawWrite is rawRead for writes.
+func rawWrite(sock *os.File, fn func(fd int) error) error { return rawIO(sock, true, fn) }
+
+func rawIO(sock *os.File, write bool, fn func(fd int) error) error {
 	rc, err := sock.SyscallConn()
 	if err != nil {
 		return err
 	}
 	var ferr error
-	err = rc.Write(func(fd uintptr) bool {
+	op := func(fd uintptr) bool {
 		ferr = retryEINTR(func() error { return fn(int(fd)) })
 		// EAGAIN only happens on a non-blocking socket: wait in the poller.
 		return !errors.Is(ferr, unix.EAGAIN)
-	})
+	}
+	if write {
+		err = rc.Write(op)
+	} else {
+		err = rc.Read(op)
+	}
 	if err != nil {
 		return err
 	}
