@@ -13,6 +13,7 @@ import (
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/slirp"
+	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/state"
 	"github.com/urun-dev/urun/userns"
 )
@@ -124,7 +125,7 @@ func (r *run) start() error {
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		NetNS: hasNamespace(c.Spec, specs.NetworkNamespace),
+		NetNS: spec.HasNamespace(c.Spec, specs.NetworkNamespace),
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -319,13 +320,4 @@ func (r *run) close() {
 		r.cleanup[i]()
 	}
 	r.cleanup = nil
-}
-
-func hasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
-	for _, n := range s.Linux.Namespaces {
-		if n.Type == t {
-			return true
-		}
-	}
-	return false
 }

@@ -86,3 +86,16 @@ func DefaultMounts() []specs.Mount {
 		{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
 	}
 }
+
+// HasNamespace reports whether the spec asks for a namespace of type t.
+func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}

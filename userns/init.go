@@ -10,7 +10,9 @@ import (
 	"runtime"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
+	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,7 +94,7 @@ func setup(c *Config) *InitError {
 			return failf("setting the hostname: %v", err)
 		}
 	}
-	if hasNetNS(c) {
+	if spec.HasNamespace(s, specs.NetworkNamespace) {
 		if err := loopbackUp(); err != nil {
 			return failf("bringing up lo: %v", err)
 		}
@@ -104,15 +106,6 @@ func setup(c *Config) *InitError {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
 	return nil
-}
-
-func hasNetNS(c *Config) bool {
-	for _, n := range c.Spec.Linux.Namespaces {
-		if n.Type == "network" {
-			return true
-		}
-	}
-	return false
 }
 
 func loopbackUp() error {
