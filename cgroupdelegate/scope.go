@@ -64,10 +64,10 @@ func Attach(ctx context.Context, pid int, lim Limits, opt Options) (*Scope, erro
 	if pid <= 0 {
 		return nil, fmt.Errorf("invalid process id %d for scope %s", pid, opt.Unit)
 	}
-	if err := checkV2(lim); err != nil {
-		return nil, err
-	}
-	if v2, _ := IsCgroup2(Mountpoint); !v2 {
+	if v2, err := IsCgroup2(Mountpoint); err != nil || !v2 {
+		if lim.Any() {
+			return nil, errNoV2()
+		}
 		opt.note("no cgroup v2 at %s: running without a cgroup scope", Mountpoint)
 		return nil, nil
 	}
@@ -107,8 +107,8 @@ func Precheck(lim Limits) error {
 	if !lim.Any() {
 		return nil
 	}
-	if err := checkV2(lim); err != nil {
-		return err
+	if v2, err := IsCgroup2(Mountpoint); err != nil || !v2 {
+		return errNoV2()
 	}
 	if os.Geteuid() != 0 {
 		if _, err := os.Stat(filepath.Join(RuntimeDir(), "bus")); err != nil {
@@ -120,13 +120,10 @@ func Precheck(lim Limits) error {
 	return nil
 }
 
-// checkV2 fails when limits are asked for on a host without cgroup v2.
-func checkV2(lim Limits) error {
-	if v2, err := IsCgroup2(Mountpoint); lim.Any() && (err != nil || !v2) {
-		return errors.New("resource limits need cgroup v2, but " + Mountpoint +
-			" is cgroup v1 or a v1/v2 hybrid on this host: boot with systemd.unified_cgroup_hierarchy=1, or run without --memory/--cpus/--pids-limit")
-	}
-	return nil
+// errNoV2 is the answer to limits asked for on a host without cgroup v2.
+func errNoV2() error {
+	return errors.New("resource limits need cgroup v2, but " + Mountpoint +
+		" is cgroup v1 or a v1/v2 hybrid on this host: boot with systemd.unified_cgroup_hierarchy=1, or run without --memory/--cpus/--pids-limit")
 }
 
 func errNoUserManager() error {

@@ -2,6 +2,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -78,7 +79,8 @@ func (r *run) fail(err error) int {
 	// printed in raw mode (no carriage return).
 	r.endTerminal(false)
 	status := userns.StatusError
-	if ie, ok := err.(*userns.InitError); ok {
+	var ie *userns.InitError
+	if errors.As(err, &ie) {
 		status = ie.Status
 	}
 	fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
