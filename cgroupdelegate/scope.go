@@ -136,9 +136,6 @@ func (s *Scope) Path() string { return s.path }
 // Unit returns the scope's unit name.
 func (s *Scope) Unit() string { return s.unit }
 
-// Limits returns the limits the scope was made with.
-func (s *Scope) Limits() Limits { return s.lim }
-
 func (o Options) note(format string, args ...any) {
 	if !o.Verbose {
 		return

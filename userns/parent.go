@@ -18,8 +18,6 @@ type StartOptions struct {
 	Stdin, Stdout, Stderr *os.File
 	// NetNS gives the container its own network namespace.
 	NetNS bool
-	// Extra files for the init stage, from fd 5 on.
-	Extra []*os.File
 	// ConsoleSocket, if set, is the init stage's end of a Unix socket: the
 	// stage creates the container's terminal and sends its master back on
 	// it (package pty) just before it execs the command.
@@ -61,7 +59,7 @@ func Start(o StartOptions) (*Process, error) {
 	if o.NetNS {
 		flags |= unix.CLONE_NEWNET
 	}
-	extra := append([]*os.File{cfgR, errW}, o.Extra...)
+	extra := []*os.File{cfgR, errW}
 	consoleFd := 0
 	if o.ConsoleSocket != nil {
 		consoleFd = fdConfig + len(extra)
