@@ -12,8 +12,8 @@ const initArg = "__urun_init"
 
 // File descriptors of the init stage, in ExtraFiles order.
 const (
-	fdConfig = 3 // read end: the config, then EOF = go
-	fdError  = 4 // write end: an InitError if the stage fails, EOF on exec
+	fdConfig = 3 // read end: the config (length first), then the go byte
+	fdError  = 4 // write end: the created byte, an InitError on failure, EOF on exec
 )
 
 // Config is what the parent sends to the init stage once the namespaces are
