@@ -83,6 +83,12 @@ func parseRights(oob []byte) ([]int, error) {
 		if msgs[i].Header.Level != unix.SOL_SOCKET || msgs[i].Header.Type != unix.SCM_RIGHTS {
 			continue
 		}
+		// x/sys indexes the payload in steps of 4 without checking its
+		// length, so a payload that is not whole descriptors would make
+		// it read past the end (a panic on the container's bytes).
+		if len(msgs[i].Data)%4 != 0 {
+			return fds, fmt.Errorf("parse SCM_RIGHTS: payload of %d bytes is not a whole number of descriptors", len(msgs[i].Data))
+		}
 		got, err := unix.ParseUnixRights(&msgs[i])
 		if err != nil {
 			return fds, fmt.Errorf("parse SCM_RIGHTS: %w", err)

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/urun-dev/urun/pty/ptytest"
 	"golang.org/x/sys/unix"
@@ -180,6 +181,21 @@ func TestRecvFdRefusesAMessageWithoutDescriptor(t *testing.T) {
 	}
 }
 
+// oddRights is an SCM_RIGHTS message whose payload is 5 bytes: not a whole
+// number of descriptors (x/sys's parser indexes past it).
+func oddRights() []byte {
+	b := unix.UnixRights(3, 4)
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&b[0]))
+	h.SetLen(unix.CmsgLen(5))
+	return b
+}
+
+func TestParseRightsRefusesAPartialDescriptor(t *testing.T) {
+	if fds, err := parseRights(oddRights()); err == nil {
+		t.Fatalf("a 5-byte SCM_RIGHTS payload parsed as %v", fds)
+	}
+}
+
 // FuzzParseRights feeds arbitrary control-message bytes, which come from
 // the container (untrusted), to the parser: it must never panic.
 func FuzzParseRights(f *testing.F) {
@@ -187,6 +203,7 @@ func FuzzParseRights(f *testing.F) {
 	f.Add(unix.UnixRights(3, 4, 5))
 	f.Add([]byte{})
 	f.Add(make([]byte, unix.CmsgSpace(4)-1))
+	f.Add(oddRights())
 	f.Fuzz(func(t *testing.T, oob []byte) {
 		fds, err := parseRights(oob)
 		if err == nil && len(oob) < unix.CmsgSpace(0) && len(fds) > 0 {
