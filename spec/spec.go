@@ -18,6 +18,8 @@ type Options struct {
 	// (false only for --network host).
 	NetNS    bool
 	Terminal bool
+	// Security: --security-opt (seccomp, no-new-privileges).
+	Security SecurityOpts
 }
 
 // DefaultCaps is the capability set of the container's processes: podman's
@@ -40,8 +42,9 @@ var ReadonlyPaths = []string{
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 }
 
-// New builds the OCI spec for one run.
-func New(o Options) *specs.Spec {
+// New builds the OCI spec for one run. It fails on options that can only be
+// checked against each other or the host (a profile file, a user name).
+func New(o Options) (*specs.Spec, error) {
 	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
 	caps := append([]string(nil), DefaultCaps...)
 	ns := []specs.LinuxNamespace{
@@ -51,7 +54,7 @@ func New(o Options) *specs.Spec {
 	if o.NetNS {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	}
-	return &specs.Spec{
+	s := &specs.Spec{
 		Version:  specs.Version,
 		Hostname: o.Hostname,
 		Root:     &specs.Root{Path: o.Rootfs},
@@ -72,6 +75,7 @@ func New(o Options) *specs.Spec {
 			ReadonlyPaths: ReadonlyPaths,
 		},
 	}
+	return s, nil
 }
 
 // DefaultMounts are the kernel file systems every container gets, in mount order.

@@ -7,12 +7,20 @@ import (
 	"github.com/urun-dev/urun/slirp"
 )
 
+// NetworkFlags give the container its network.
+type NetworkFlags struct {
+	Network string   `help:"Network: 'slirp4netns[:OPTIONS]' (the default when installed: own namespace, tap0 10.0.2.100 via 10.0.2.2, user-mode NAT to the host's network; OPTIONS as podman's: allow_host_loopback=true, mtu=N, cidr=CIDR, enable_ipv6=true, outbound_addr=IP, outbound_addr6=IP), 'none' (own namespace, only lo) or 'host' (share the host's network)." placeholder:"MODE"`
+	Publish []string `short:"p" sep:"none" help:"Publish a container port on the host: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|/udp]. HOSTIP defaults to 0.0.0.0 (every IPv4 address of the host, as docker); use 127.0.0.1:... to keep it local. Repeatable." placeholder:"SPEC"`
+	DNS     []string `name:"dns" sep:"none" help:"Name server for the container's /etc/resolv.conf (default: slirp4netns's forwarder 10.0.2.3). Repeatable." placeholder:"IP"`
+	AddHost []string `name:"add-host" sep:"none" help:"Add NAME:IP to the container's /etc/hosts (IP may be host-gateway). Repeatable." placeholder:"NAME:IP"`
+}
+
 // network turns --network, -p, --dns and --add-host into the container's
 // network. Without --network the container gets slirp4netns, as with
 // podman for rootless users; when slirp4netns is not installed it falls back
 // to none and returns a notice line. An explicit --network slirp4netns without
 // the binary is an error naming the package.
-func (r *RunCmd) network() (container.Network, string, error) {
+func (r *NetworkFlags) network() (container.Network, string, error) {
 	var n container.Network
 	var notice string
 	if r.Network == "" {

@@ -18,7 +18,7 @@ var errNotATTY = errors.New("the input device is not a TTY; run urun from a term
 // `urun ROOTFS` typed at a shell prompt is interactive while the same command
 // in a CI job, a pipe or with its output redirected to a file keeps plain
 // pipes (a terminal would turn the file's line ends into CR LF).
-func (r *RunCmd) terminal(stdin, stdout *os.File) (bool, error) {
+func (r *ProcessFlags) terminal(stdin, stdout *os.File) (bool, error) {
 	isTTY := pty.IsTerminal(stdin)
 	switch {
 	case r.TTY == nil:

@@ -39,7 +39,7 @@ func TestTerminalDecision(t *testing.T) {
 		{"terminal, --no-tty", &no, slave, slave, false, nil},
 		{"pipe, --no-tty", &no, r, r, false, nil},
 	} {
-		got, err := (&RunCmd{TTY: tc.flag}).terminal(tc.stdin, tc.stdout)
+		got, err := (&ProcessFlags{TTY: tc.flag}).terminal(tc.stdin, tc.stdout)
 		if got != tc.want || !errors.Is(err, tc.err) {
 			t.Errorf("%s: got %v, %v; want %v, %v", tc.name, got, err, tc.want, tc.err)
 		}

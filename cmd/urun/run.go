@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/slirp"
+	"github.com/urun-dev/urun/spec"
+	"github.com/urun-dev/urun/state"
+)
+
+// RunCmd is `urun run`: the flag groups shared with other verbs are embedded.
+type RunCmd struct {
+	ProcessFlags  `embed:""`
+	MountFlags    `embed:""`
+	NetworkFlags  `embed:""`
+	LimitFlags    `embed:""`
+	SecurityFlags `embed:""`
+
+	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
+	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
+
+	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system." type:"path"`
+	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
+}
+
+// Run runs the container.
+func (r *RunCmd) Run() error {
+	o, defaultCmd, err := r.options()
+	if err != nil {
+		return usageError(err)
+	}
+	netw, notice, err := r.network()
+	if err != nil {
+		return usageError(err)
+	}
+	if notice != "" && !r.Quiet {
+		fmt.Fprintln(os.Stderr, notice)
+	}
+	o.NetNS = netw.Net.Mode != slirp.Host
+	id := state.NewID()
+	if o.Hostname == "" {
+		o.Hostname = id
+	}
+	sp, err := spec.New(o.Options)
+	if err != nil {
+		return usageError(err)
+	}
+	sp.Linux.Resources = o.limits.Resources()
+	if o.Terminal {
+		withTerminal(sp, os.Stdin)
+	}
+	status := container.Run(&container.Config{
+		ID: id, Spec: sp, DefaultCmd: defaultCmd,
+		Quiet: r.Quiet, Verbose: r.Verbose,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Network: netw,
+	})
+	return exitError(status)
+}
+
+// runOptions are the parsed flags: the spec's options and the limits, which
+// become the spec's Linux.Resources.
+type runOptions struct {
+	spec.Options
+	limits limitsOptions
+}
+
+// options turns the flags into the run's options, one flag group at a time.
+// defaultCmd says the user gave no command and /bin/sh was chosen.
+func (r *RunCmd) options() (runOptions, bool, error) {
+	var o runOptions
+	root, err := filepath.Abs(r.Rootfs)
+	if err != nil {
+		return o, false, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)
+	}
+	o.Rootfs = root
+	o.Args = r.Command
+	defaultCmd := len(o.Args) == 0
+	if defaultCmd {
+		o.Args = []string{"/bin/sh"}
+	}
+	for _, apply := range []func(*runOptions) error{
+		r.ProcessFlags.apply, r.MountFlags.apply, r.LimitFlags.apply, r.SecurityFlags.apply,
+	} {
+		if err := apply(&o); err != nil {
+			return o, false, err
+		}
+	}
+	return o, defaultCmd, nil
+}
