@@ -89,7 +89,7 @@ func parseAndRun(parser *kong.Kong, args []string) (status int) {
 			status = int(e)
 		}
 	}()
-	ctx, err := parser.Parse(args)
+	ctx, err := parseArgs(parser, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return userns.StatusError
