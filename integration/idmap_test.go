@@ -84,3 +84,25 @@ func TestRootCanRun(t *testing.T) {
 		t.Fatalf("root: want uid 0 mapped to 0, got %q", out)
 	}
 }
+
+// TestRangesWithoutPath: a user whose PATH is unset or empty (env -i, cron)
+// still gets the subordinate ranges: newuidmap is found in /usr/bin.
+func TestRangesWithoutPath(t *testing.T) {
+	e := user(t)
+	if _, err := os.Stat("/usr/bin/newuidmap"); err != nil {
+		t.Skip("SKIP: /usr/bin/newuidmap missing (apt-get install uidmap)")
+	}
+	for name, env := range map[string][]string{"unset": {}, "empty": {"PATH="}} {
+		cmd := e.Command("run", "--network", "none", e.Rootfs, "/bin/cat", "/proc/self/uid_map", "/proc/self/gid_map")
+		cmd.Env = env
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("PATH %s: %v: %s", name, err, stderr.String())
+		}
+		if lines := strings.Count(string(out), "\n"); lines < 4 || stderr.Len() != 0 {
+			t.Errorf("PATH %s: want the uid and gid maps with the subordinate ranges and no notice, got maps %q, stderr %q", name, out, stderr.String())
+		}
+	}
+}
