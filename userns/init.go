@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -25,11 +26,19 @@ func RunInit() {
 	// Namespace changes made by unshare apply to the calling thread only; the
 	// exec must come from the same thread.
 	runtime.LockOSThread()
+	closeExeFd()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
 	if ie := readConfig(cfgPipe, &c); ie != nil {
 		fail(errPipe, ie)
+	}
+	// From here on nothing in the container may ptrace this process or open
+	// its /proc files (its exe, its memory) until the exec of the command
+	// resets it. Not before: the parent and newuidmap write the id maps
+	// through /proc/PID, which a non-dumpable process's owner cannot.
+	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
+		fail(errPipe, failf("making the init stage non-dumpable: %v", err))
 	}
 	if ie := setup(&c); ie != nil {
 		fail(errPipe, ie)
@@ -46,6 +55,17 @@ func RunInit() {
 	}
 	cfgPipe.Close()
 	fail(errPipe, execCommand(&c))
+}
+
+// closeExeFd closes the stage's descriptor of the sealed binary it was
+// started from (its number is the argument after initArg): the running
+// program needs only the mapping, and the container must get no handle on it.
+func closeExeFd() {
+	if len(os.Args) > 2 {
+		if fd, err := strconv.Atoi(os.Args[2]); err == nil && fd > fdError {
+			unix.Close(fd)
+		}
+	}
 }
 
 // readConfig reads the length-prefixed config. A parent that goes away before
@@ -85,6 +105,9 @@ func setup(c *Config) *InitError {
 	// now has that cgroup as its root, so the container sees "0::/".
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return failf("unsharing the cgroup namespace: %v", err)
+	}
+	if err := joinSessionKeyring(); err != nil {
+		return failf("%v", err)
 	}
 	if err := mount.Setup(s, mount.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
 		return failf("%v", err)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -59,15 +60,29 @@ func Start(o StartOptions) (*Process, error) {
 	if o.NetNS {
 		flags |= unix.CLONE_NEWNET
 	}
+	exe, err := sealedExe()
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		errR.Close()
+		errW.Close()
+		return nil, err
+	}
+	// The stage holds only the sealed copy's mapping once it runs; its own
+	// copy of the fd it closes at once (and it would close on exec anyway).
+	defer exe.Close()
 	extra := []*os.File{cfgR, errW}
 	consoleFd := 0
 	if o.ConsoleSocket != nil {
 		consoleFd = fdConfig + len(extra)
 		extra = append(extra, o.ConsoleSocket)
 	}
+	exeFd := fdConfig + len(extra)
+	extra = append(extra, exe)
 	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"urun-init", initArg},
+		// The child's own descriptor: ExtraFiles[i] is fd 3+i there.
+		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
+		Args:       []string{"urun-init", initArg, strconv.Itoa(exeFd)},
 		Env:        []string{},
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,

@@ -1,0 +1,251 @@
+package integration
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/urun-dev/urun/internal/testutil"
+	"golang.org/x/sys/unix"
+)
+
+var (
+	probeOnce sync.Once
+	probeErr  error
+)
+
+// installProbe puts the static attacker probe (internal/testutil/probe) into
+// the test rootfs as /bin/urunprobe and returns its host path.
+func installProbe(t *testing.T, e *testutil.Env) string {
+	t.Helper()
+	dst := filepath.Join(e.Rootfs, "bin", "urunprobe")
+	probeOnce.Do(func() {
+		cmd := exec.Command("go", "build", "-o", dst, "./internal/testutil/probe")
+		cmd.Dir = testutil.ModuleRoot()
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			probeErr = fmt.Errorf("building the probe: %v\n%s", err, out)
+			return
+		}
+		probeErr = os.Chown(dst, e.UID, e.GID)
+	})
+	if probeErr != nil {
+		t.Fatal(probeErr)
+	}
+	return dst
+}
+
+// fields parses the probe's key=value lines.
+func fields(out string) map[string]string {
+	m := map[string]string{}
+	for _, l := range strings.Split(out, "\n") {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func hashFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%x", sha256.Sum256(b))
+}
+
+// fullPipe returns a pipe whose buffer is already full, so the first write to
+// its write end blocks until the read end is read.
+func fullPipe(t *testing.T) (r, w *os.File) {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Fd puts the file in blocking mode: take it once, then make it
+	// non-blocking for the filling only.
+	fd := int(w.Fd())
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, 4096); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := unix.Write(fd, []byte{'#'}); err != nil {
+			break
+		}
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		t.Fatal(err)
+	}
+	return r, w
+}
+
+// waitForExe waits until the container's PID 1 (urun's child) runs with
+// argv[0] argv0, or the run ends.
+func waitForExe(t *testing.T, pid int, argv0 string, done <-chan struct{}) int {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute) // a hang guard, not a measure
+	for time.Now().Before(deadline) {
+		if c, err := childOf(pid); err == nil {
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", c))
+			if strings.HasPrefix(string(cmdline), argv0+"\x00") {
+				return c
+			}
+		}
+		select {
+		case <-done:
+			t.Fatalf("urun ended before its PID 1 ran %s", argv0)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("urun's PID 1 did not run %s within a minute", argv0)
+	return 0
+}
+
+// TestRootfsScriptCannotReachUrunsBinary is CVE-2019-5736 as a rootfs would
+// try it: its command is a script starting with #!/proc/self/exe, so the
+// kernel runs whatever binary urun's init stage was running as the
+// container's PID 1. From inside the container (nsenter into all its
+// namespaces) /proc/1/exe must then be a sealed copy: not the host binary's
+// inode, and neither writable nor reopenable for writing. The host binary is
+// unchanged afterwards.
+//
+// To keep PID 1 in urun's binary while it is looked at, its stderr is a full
+// pipe: urun, run there with the script's path as its rootfs, blocks on its
+// error line until the test reads.
+func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
+	e := user(t)
+	if _, err := exec.LookPath("nsenter"); err != nil {
+		t.Skip("SKIP: nsenter missing (apt-get install util-linux)")
+	}
+	installProbe(t, e)
+	script := filepath.Join(e.Rootfs, "evil.sh")
+	if err := os.WriteFile(script, []byte("#!/proc/self/exe\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(script, e.UID, e.GID)
+	t.Cleanup(func() { os.Remove(script) })
+	before := hashFile(t, e.Bin)
+	var hostSt unix.Stat_t
+	if err := unix.Stat(e.Bin, &hostSt); err != nil {
+		t.Fatal(err)
+	}
+
+	errR, errW := fullPipe(t)
+	defer errR.Close()
+	cmd := e.Command("run", "-q", "--network", "none", e.Rootfs, "/evil.sh")
+	cmd.Stderr = errW
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	errW.Close()
+	done := make(chan struct{})
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait(); close(done) }()
+	drained := false
+	drain := func() string {
+		drained = true
+		b, _ := io.ReadAll(errR)
+		return string(b)
+	}
+	defer func() {
+		if !drained {
+			go drain()
+			<-done
+		}
+	}()
+
+	pid1 := waitForExe(t, cmd.Process.Pid, "/proc/self/exe", done)
+	hostLink, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid1))
+	t.Logf("PID 1 (host pid %d) runs %s", pid1, hostLink)
+
+	ns := e.Command()
+	ns.Path = "/usr/bin/nsenter"
+	if p, err := exec.LookPath("nsenter"); err == nil {
+		ns.Path = p
+	}
+	ns.Args = []string{"nsenter", "-t", strconv.Itoa(pid1), "-U", "-m", "-p", "-i", "-u", "-n", "-r", "-w",
+		"--preserve-credentials", "/bin/urunprobe", "exe", "/proc/1/exe"}
+	out, err := ns.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the probe inside the container: %v: %s", err, out)
+	}
+	got := fields(string(out))
+	t.Logf("inside: %q", out)
+	if !strings.HasPrefix(got["link"], "/memfd:") {
+		t.Errorf("/proc/1/exe inside links to %q, want a sealed copy (/memfd:...)", got["link"])
+	}
+	if got["devino"] == "" || got["devino"] == fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+		t.Errorf("an O_PATH handle on /proc/1/exe is inode %q: the host binary's (%d:%d), or none", got["devino"], hostSt.Dev, hostSt.Ino)
+	}
+	if got["write"] == "written" || got["open-write"] == "opened" {
+		t.Errorf("PID 1's binary could be written from inside: %q", out)
+	}
+
+	msg := drain()
+	if err := <-waited; status(err) != 125 {
+		t.Errorf("status %d, want 125 (urun's binary as PID 1 refusing the script as a rootfs)", status(err))
+	}
+	// What PID 1 wrote once unblocked: proof that it was urun's binary.
+	if !strings.Contains(strings.TrimLeft(msg, "#"), "urun:") {
+		t.Errorf("PID 1 did not run urun's binary: stderr %q", strings.TrimLeft(msg, "#"))
+	}
+	if after := hashFile(t, e.Bin); after != before {
+		t.Errorf("the host binary changed: sha256 %s -> %s", before, after)
+	}
+}
+
+// TestHostKeyringInvisibleInside is finding 4 as an attacker tries it: the
+// user has a secret key in their session keyring when they start a
+// container; inside, the session keyring is a fresh one, the key can be
+// neither found nor read, and a key the container adds does not land in the
+// user's keyring.
+func TestHostKeyringInvisibleInside(t *testing.T) {
+	e := user(t)
+	probe := installProbe(t, e)
+	cmd := e.Command()
+	cmd.Path = probe
+	cmd.Args = []string{"probe", "keyhost", e.Bin, "run", "-q", "--network", "none",
+		// keyctl itself stays allowed, so the probe sees the keyring it got
+		// rather than a filter's EPERM.
+		"--security-opt", "seccomp=unconfined",
+		e.Rootfs, "/bin/urunprobe", "keys", "@SERIAL@"}
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		if strings.Contains(string(out), "joining a session keyring") {
+			t.Skipf("SKIP: no keyrings for the test user here: %s", out)
+		}
+		t.Fatalf("%v: %s", err, out)
+	}
+	got := fields(string(out))
+	if _, err := strconv.Atoi(got["session"]); err != nil || got["session"] == got["hostsession"] {
+		t.Errorf("the container's session keyring is %q, the user's is %s: want a fresh one", got["session"], got["hostsession"])
+	}
+	if !strings.HasPrefix(got["search"], "error:") {
+		t.Errorf("the container found the user's key in its session keyring: %s", got["search"])
+	}
+	if !strings.HasPrefix(got["read"], "error:") {
+		t.Errorf("the container read the user's key %s: %q", got["hostserial"], got["read"])
+	}
+	if got["prockeys-payload"] != "false" {
+		t.Errorf("the key's payload shows in the container's /proc/keys")
+	}
+	if strings.Contains(got["hostring"], "urun-container-key") {
+		t.Errorf("a key the container added is in the user's session keyring: %s", got["hostring"])
+	}
+	if got["hostring"] == "" || strings.HasPrefix(got["hostring"], "error:") {
+		t.Errorf("the user's keyring after the run: %q, want the secret key still there", got["hostring"])
+	}
+}

@@ -1,0 +1,92 @@
+package userns
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// sealedSeals make the copy immutable for good: no writes, no size change, and
+// no way to take the seals off (F_SEAL_SEAL).
+const sealedSeals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+
+// sealedExe returns a sealed in-memory copy of urun's own binary, for the
+// init stage to be executed from. Executing /proc/self/exe instead would make
+// the host file the container's PID 1 until its exec, and a rootfs script
+// starting with #!/proc/self/exe would re-enter that file as the container's
+// own process: from there /proc/1/exe is a handle on the host binary, which
+// root in the container (often the user who owns the binary) could rewrite
+// once urun exits (CVE-2019-5736). The copy is a memfd that nothing can
+// write, shrink or grow, and whose seals cannot be removed; the kernel names
+// it /memfd:urun in /proc/PID/exe. crun's cloned_binary.c does the same.
+//
+// The file is close-on-exec in urun; the caller passes it to the stage
+// (exec.Cmd.ExtraFiles) and closes its own copy after the start.
+func sealedExe() (*os.File, error) {
+	exe, err := os.Open("/proc/self/exe")
+	if err != nil {
+		return nil, fmt.Errorf("opening urun's own binary: %w", err)
+	}
+	defer exe.Close()
+	// Kernels with vm.memfd_noexec (6.3+) want MFD_EXEC said out loud for
+	// a memfd that will be executed; older kernels refuse the flag.
+	fd, err := unix.MemfdCreate("urun", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
+	if errors.Is(err, unix.EINVAL) {
+		fd, err = unix.MemfdCreate("urun", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("making a sealed copy of urun's binary (memfd_create): %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "memfd:urun")
+	st, err := exe.Stat()
+	if err == nil {
+		// Size it first: the copy then never reallocates on the way.
+		err = f.Truncate(st.Size())
+	}
+	if err == nil {
+		err = copyFile(f, exe, st.Size())
+	}
+	if err == nil {
+		_, err = unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, sealedSeals)
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("making a sealed copy of urun's binary: %w", err)
+	}
+	return f, nil
+}
+
+// copyFile copies size bytes of src to dst in the kernel. copy_file_range
+// refuses to cross file systems (EXDEV: the binary's to the memfd's), and Go's
+// io.Copy then copies through user space, so sendfile comes first here.
+func copyFile(dst, src *os.File, size int64) error {
+	var done int64
+	for done < size {
+		n, err := unix.Sendfile(int(dst.Fd()), int(src.Fd()), nil, int(size-done))
+		if err != nil || n == 0 {
+			break
+		}
+		done += int64(n)
+	}
+	if done < size {
+		// No sendfile to this file here: copy what is left the plain way.
+		if _, err := src.Seek(done, io.SeekStart); err != nil {
+			return err
+		}
+		if _, err := dst.Seek(done, io.SeekStart); err != nil {
+			return err
+		}
+		n, err := io.Copy(dst, src)
+		if err != nil {
+			return err
+		}
+		done += n
+	}
+	if done != size {
+		return fmt.Errorf("copied %d of %d bytes", done, size)
+	}
+	return nil
+}
