@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -20,13 +21,25 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Base returns urun's state directory for the calling user, creating it:
-// $XDG_RUNTIME_DIR/urun when the runtime dir is ours and private, otherwise
-// /tmp/urun-UID. Either is checked to be a real directory owned by the user
-// with mode 0700, because another user who could plant it could read or swap
-// the run's files.
+// rootBase is root's state directory, as runc's /run/runc: /run is root's
+// own tmpfs, so no other user can have made it first.
+var rootBase = "/run/urun"
+
+// Base returns urun's state directory for the calling user, creating it: for
+// root /run/urun; for others $XDG_RUNTIME_DIR/urun when the runtime dir is
+// theirs and private, otherwise /tmp/urun-UID. Each is checked to be a real
+// directory owned by the user with mode 0700, because another user who could
+// plant it could read or swap the run's files.
+//
+// A /tmp/urun-UID that another user made first (or a symlink there) is
+// refused, naming who made it and the fix, rather than worked around with a
+// private directory of another name: the store must be where later commands
+// (ps, stop, an engine's state) look for it, not somewhere only this run knows.
 func Base() (string, error) {
 	uid := os.Getuid()
+	if uid == 0 {
+		return ensure(rootBase, uid)
+	}
 	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" && privateDir(rt, uid) == nil {
 		return ensure(filepath.Join(rt, "urun"), uid)
 	}
@@ -48,16 +61,34 @@ func privateDir(dir string, uid int) error {
 	if err := unix.Lstat(dir, &st); err != nil {
 		return fmt.Errorf("checking the state directory %s: %w", dir, err)
 	}
-	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
-		return fmt.Errorf("state directory %s is not a directory; remove it", dir)
+	fix := "set XDG_RUNTIME_DIR to a private directory of yours"
+	if uid == 0 {
+		fix = "remove it"
 	}
 	if int(st.Uid) != uid {
-		return fmt.Errorf("state directory %s belongs to uid %d, not you (%d); remove it or set XDG_RUNTIME_DIR", dir, st.Uid, uid)
+		what := "belongs to"
+		if st.Mode&unix.S_IFMT == unix.S_IFLNK {
+			what = "is a symlink made by"
+		}
+		return fmt.Errorf("state directory %s %s %s, not you; %s, or ask its owner or an admin to remove it",
+			dir, what, owner(st.Uid), fix)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		return fmt.Errorf("state directory %s is not a directory; remove it, or %s", dir, fix)
 	}
 	if st.Mode&0o077 != 0 {
 		return fmt.Errorf("state directory %s has mode %o, want 0700; run chmod 700 %s", dir, st.Mode&0o777, dir)
 	}
 	return nil
+}
+
+// owner names a uid as "uid 1002 (mallory)".
+func owner(uid uint32) string {
+	s := "uid " + strconv.FormatUint(uint64(uid), 10)
+	if u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10)); err == nil {
+		s += " (" + u.Username + ")"
+	}
+	return s
 }
 
 // Dir is the state directory of one run. It holds an flock on its lock file

@@ -16,6 +16,9 @@ func TestNewID(t *testing.T) {
 }
 
 func TestBasePrefersPrivateRuntimeDir(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("SKIP: root's state is /run/urun whatever XDG_RUNTIME_DIR says (TestRootBase)")
+	}
 	rt := t.TempDir()
 	os.Chmod(rt, 0o700)
 	t.Setenv("XDG_RUNTIME_DIR", rt)
@@ -79,5 +82,48 @@ func TestCreateRemoveCollect(t *testing.T) {
 	ents, _ := os.ReadDir(base)
 	if len(ents) != 0 {
 		t.Fatalf("left: %v", ents)
+	}
+}
+
+// TestBaseNamesTheSquatter: a fallback directory, or a symlink in its place,
+// made by another user is refused with one line naming that user and the fix.
+func TestBaseNamesTheSquatter(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: needs root to make files of another uid")
+	}
+	dir := t.TempDir()
+	squat := filepath.Join(dir, "urun-1")
+	os.Mkdir(squat, 0o777)
+	os.Chown(squat, 0, 0)
+	link := filepath.Join(dir, "urun-2")
+	os.Symlink(t.TempDir(), link)
+	os.Lchown(link, 0, 0)
+	for _, p := range []string{squat, link} {
+		_, err := ensure(p, 4242)
+		if err == nil {
+			t.Fatalf("%s of uid 0 accepted for uid 4242", p)
+		}
+		msg := err.Error()
+		if !strings.Contains(msg, "uid 0 (root)") || !strings.Contains(msg, "XDG_RUNTIME_DIR") || strings.Contains(msg, "\n") {
+			t.Errorf("want one line naming uid 0 (root) and XDG_RUNTIME_DIR, got %q", msg)
+		}
+	}
+}
+
+// TestRootBase: root's state lives in /run/urun (here a stand-in), private.
+func TestRootBase(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: needs root")
+	}
+	saved := rootBase
+	rootBase = filepath.Join(t.TempDir(), "urun")
+	t.Cleanup(func() { rootBase = saved })
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	got, err := Base()
+	if err != nil || got != rootBase {
+		t.Fatalf("Base = %q, %v; want %s", got, err, rootBase)
+	}
+	if st, err := os.Stat(got); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("%s: %v, %v", got, st, err)
 	}
 }
