@@ -33,8 +33,8 @@ vm_exec sh -c 'cd /mnt/urun && ./guest-tests.sh' 2>&1 | tee "$log" || status=1
 vm_root sh -c 'cd /mnt/urun && ./guest-tests.sh "TestHostMounts|TestScope|TestOOM|TestMemoryLimit|TestBadLimits"' 2>&1 | tee -a "$log" || status=1
 # Last, since it changes the guest: a user manager without the cpu controller.
 vm_root sh -c 'printf "[Service]\nDelegate=\nDelegate=memory pids\n" >/etc/systemd/system/user@.service.d/delegate.conf &&
-	systemctl daemon-reload && systemctl restart user@1001.service &&
-	for i in $(seq 100); do test -S /run/user/1001/bus && break; sleep 0.5; done' || status=1
+	systemctl daemon-reload && systemctl restart user@'"$VM_UID"'.service &&
+	for i in $(seq 100); do test -S /run/user/'"$VM_UID"'/bus && break; sleep 0.5; done' || status=1
 vm_exec sh -c 'cd /mnt/urun && URUN_TEST_CPU_UNDELEGATED=1 URUN_BIN=/mnt/urun/urun URUN_MKROOTFS=/mnt/urun/mkrootfs.sh ./cgroup.test -test.v -test.run TestCPUNotDelegated && echo "ok  	cgroup (cpu not delegated)" || echo "FAIL	cgroup (cpu not delegated)"' 2>&1 | tee -a "$log"
 pass=$(grep -c -- '^--- PASS' "$log" || true)
 fail=$(grep -c -- '^--- FAIL' "$log" || true)
