@@ -119,7 +119,9 @@ func waitForExe(t *testing.T, pid int, argv0 string, done <-chan struct{}) int {
 // container's PID 1. From inside the container (nsenter into all its
 // namespaces) /proc/1/exe must then be a sealed copy: not the host binary's
 // inode, and neither writable nor reopenable for writing. The host binary is
-// unchanged afterwards.
+// unchanged afterwards. A binary on a read-only file system is not copied:
+// there /proc/1/exe is the host file on its read-only mount, which stops
+// writes even after urun exits (ETXTBSY stops them only while it runs).
 //
 // To keep PID 1 in urun's binary while it is looked at, its stderr is a full
 // pipe: urun, run there with the script's path as its rootfs, blocks on its
@@ -136,15 +138,75 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 	}
 	os.Chown(script, e.UID, e.GID)
 	t.Cleanup(func() { os.Remove(script) })
-	before := hashFile(t, e.Bin)
-	var hostSt unix.Stat_t
-	if err := unix.Stat(e.Bin, &hostSt); err != nil {
+	args := []string{"run", "-q", "--network", "none", e.Rootfs, "/evil.sh"}
+	// The binary is the user's own (~/bin/urun): the case in which root in
+	// the container, the user, could write it once urun exits.
+	dir, err := os.MkdirTemp("", "urun-own-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "urun")
+	b, err := os.ReadFile(e.Bin)
+	if err == nil {
+		err = os.WriteFile(bin, b, 0o755)
+	}
+	if err == nil {
+		err = os.Chown(bin, e.UID, e.GID)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 
+	t.Run("copied", func(t *testing.T) {
+		cmd := e.Command(args...)
+		cmd.Path, cmd.Args[0] = bin, bin
+		got, hostSt := scriptAttack(t, e, bin, cmd)
+		if !strings.HasPrefix(got["link"], "/memfd:") {
+			t.Errorf("/proc/1/exe inside links to %q, want a sealed copy (/memfd:...)", got["link"])
+		}
+		if got["devino"] == "" || got["devino"] == fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("an O_PATH handle on /proc/1/exe is inode %q: the host binary's (%d:%d), or none", got["devino"], hostSt.Dev, hostSt.Ino)
+		}
+	})
+	t.Run("read-only file system", func(t *testing.T) {
+		if os.Getuid() != 0 {
+			t.Skip("SKIP: needs root for a read-only bind mount (in a private mount namespace)")
+		}
+		// urun started as the test user in a private mount namespace in
+		// which its binary is a read-only bind mount; the host's mounts
+		// are not touched.
+		cmd := e.Command()
+		cmd.SysProcAttr = nil
+		cmd.Path = "/usr/bin/unshare"
+		cmd.Args = append([]string{"unshare", "-m", "--propagation", "private", "sh", "-c",
+			`mount --bind -o ro "$0" "$0" && exec setpriv --reuid=` + strconv.Itoa(e.UID) + ` --regid=` + strconv.Itoa(e.GID) +
+				` --clear-groups "$0" "$@"`, bin}, args...)
+		got, hostSt := scriptAttack(t, e, bin, cmd)
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("/proc/1/exe is inode %q (%s), want the read-only host binary %d:%d, not a copy", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
+		}
+		if got["rdonly"] != "true" {
+			t.Errorf("the file system under /proc/1/exe: read-only %q, want true", got["rdonly"])
+		}
+	})
+}
+
+// scriptAttack runs cmd (urun, the host binary bin, with the #!/proc/self/exe script as its
+// command), probes /proc/1/exe from inside while PID 1 runs urun's binary,
+// and returns what the probe saw and the host binary's stat. It fails the
+// test if the binary could be written, urun did not end with its 125, or the
+// host binary changed.
+func scriptAttack(t *testing.T, e *testutil.Env, bin string, cmd *exec.Cmd) (map[string]string, unix.Stat_t) {
+	t.Helper()
+	before := hashFile(t, bin)
+	var hostSt unix.Stat_t
+	if err := unix.Stat(bin, &hostSt); err != nil {
+		t.Fatal(err)
+	}
 	errR, errW := fullPipe(t)
 	defer errR.Close()
-	cmd := e.Command("run", "-q", "--network", "none", e.Rootfs, "/evil.sh")
 	cmd.Stderr = errW
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -169,7 +231,6 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 	pid1 := waitForExe(t, cmd.Process.Pid, "/proc/self/exe", done)
 	hostLink, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid1))
 	t.Logf("PID 1 (host pid %d) runs %s", pid1, hostLink)
-
 	ns := e.Command()
 	ns.Path = "/usr/bin/nsenter"
 	if p, err := exec.LookPath("nsenter"); err == nil {
@@ -183,27 +244,22 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 	}
 	got := fields(string(out))
 	t.Logf("inside: %q", out)
-	if !strings.HasPrefix(got["link"], "/memfd:") {
-		t.Errorf("/proc/1/exe inside links to %q, want a sealed copy (/memfd:...)", got["link"])
-	}
-	if got["devino"] == "" || got["devino"] == fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
-		t.Errorf("an O_PATH handle on /proc/1/exe is inode %q: the host binary's (%d:%d), or none", got["devino"], hostSt.Dev, hostSt.Ino)
-	}
 	if got["write"] == "written" || got["open-write"] == "opened" {
 		t.Errorf("PID 1's binary could be written from inside: %q", out)
 	}
 
-	msg := drain()
+	msg := strings.TrimLeft(drain(), "#")
 	if err := <-waited; status(err) != 125 {
 		t.Errorf("status %d, want 125 (urun's binary as PID 1 refusing the script as a rootfs)", status(err))
 	}
 	// What PID 1 wrote once unblocked: proof that it was urun's binary.
-	if !strings.Contains(strings.TrimLeft(msg, "#"), "urun:") {
-		t.Errorf("PID 1 did not run urun's binary: stderr %q", strings.TrimLeft(msg, "#"))
+	if !strings.Contains(msg, "urun:") {
+		t.Errorf("PID 1 did not run urun's binary: stderr %q", msg)
 	}
-	if after := hashFile(t, e.Bin); after != before {
+	if after := hashFile(t, bin); after != before {
 		t.Errorf("the host binary changed: sha256 %s -> %s", before, after)
 	}
+	return got, hostSt
 }
 
 // TestHostKeyringInvisibleInside is finding 4 as an attacker tries it: the

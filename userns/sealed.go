@@ -14,7 +14,8 @@ import (
 const sealedSeals = unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 
 // sealedExe returns a sealed in-memory copy of urun's own binary, for the
-// init stage to be executed from. Executing /proc/self/exe instead would make
+// init stage to be executed from (or the binary itself when it is on a
+// read-only file system). Executing /proc/self/exe instead would make
 // the host file the container's PID 1 until its exec, and a rootfs script
 // starting with #!/proc/self/exe would re-enter that file as the container's
 // own process: from there /proc/1/exe is a handle on the host binary, which
@@ -29,6 +30,15 @@ func sealedExe() (*os.File, error) {
 	exe, err := os.Open("/proc/self/exe")
 	if err != nil {
 		return nil, fmt.Errorf("opening urun's own binary: %w", err)
+	}
+	// A binary on a read-only mount needs no copy (crun's shortcut): no
+	// one can write it through that mount, and the container cannot
+	// remount it (the mount is not in its namespaces, and copies of it
+	// are locked read-only in namespaces it owns). It saves the copy
+	// (about 4 ms of 8 MB) for packaged installs on a read-only /usr.
+	var fs unix.Statfs_t
+	if unix.Fstatfs(int(exe.Fd()), &fs) == nil && fs.Flags&unix.ST_RDONLY != 0 {
+		return exe, nil
 	}
 	defer exe.Close()
 	// Kernels with vm.memfd_noexec (6.3+) want MFD_EXEC said out loud for

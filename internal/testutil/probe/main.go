@@ -65,6 +65,12 @@ func exe(path string) {
 		if err = unix.Fstat(fd, &st); err == nil {
 			fmt.Printf("devino=%d:%d\n", st.Dev, st.Ino)
 		}
+		// What stops a write once the file is no longer running (and
+		// ETXTBSY is gone): a read-only mount under the handle.
+		var fs unix.Statfs_t
+		if unix.Fstatfs(fd, &fs) == nil {
+			fmt.Printf("rdonly=%v\n", fs.Flags&unix.ST_RDONLY != 0)
+		}
 		// The CVE's second step: reopen the handle for writing.
 		w, err := unix.Open("/proc/self/fd/"+strconv.Itoa(fd), unix.O_WRONLY|unix.O_CLOEXEC, 0)
 		fmt.Printf("reopen-write=%s\n", result(err, "opened"))
