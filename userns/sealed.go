@@ -47,6 +47,9 @@ func sealedExe() (*os.File, error) {
 	if errors.Is(err, unix.EINVAL) {
 		fd, err = unix.MemfdCreate("urun", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	}
+	if errors.Is(err, unix.EACCES) {
+		return nil, fmt.Errorf("making a sealed copy of urun's binary: this kernel forbids executable memfds (vm.memfd_noexec=2); install urun on a read-only file system, which needs no copy: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("making a sealed copy of urun's binary (memfd_create): %w", err)
 	}
