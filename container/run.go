@@ -103,7 +103,7 @@ func (r *run) start() error {
 		// id maps are being set up; slirp.Start waits for the result.
 		go func() { _, _ = slirp.Probe() }()
 	}
-	maps, err := idmap.PlanFor()
+	maps, err := planMaps(c.Spec)
 	if err != nil {
 		return err
 	}
