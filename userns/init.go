@@ -142,6 +142,9 @@ func execCommand(c *Config) *InitError {
 		if err := setupTerminal(c); err != nil {
 			return failf("setting up the container's terminal: %v", err)
 		}
+		if err := giveTerminal(p.User.UID); err != nil {
+			return failf("giving the container's terminal to uid %d: %v", p.User.UID, err)
+		}
 	}
 	if ie := setRlimits(p.Rlimits); ie != nil {
 		return ie

@@ -143,3 +143,13 @@ func makeWorkdir(cwd string, uid, gid uint32) error {
 	}
 	return nil
 }
+
+// giveTerminal makes the terminal on stdin the container user's, as a login
+// does: a program that opens /dev/tty (sudo's prompt, less) then works for
+// a user other than root. The group stays the one devpts gave it (tty).
+func giveTerminal(uid uint32) error {
+	if uid == 0 {
+		return nil
+	}
+	return unix.Fchown(0, int(uid), -1)
+}
