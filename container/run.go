@@ -124,6 +124,9 @@ func (r *run) start() error {
 	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
 		return err
 	}
+	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
+		return err
+	}
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,

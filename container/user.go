@@ -1,11 +1,18 @@
 package container
 
 import (
+	"bytes"
 	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/spec"
+	"github.com/urun-dev/urun/usergroup"
 )
 
 // planMaps plans the id maps the spec's --userns asks for, and checks that
@@ -30,4 +37,60 @@ func planMaps(s *specs.Spec) (*idmap.Maps, error) {
 		}
 	}
 	return maps, nil
+}
+
+// keepIDPasswd gives the keep-id user a passwd entry when the rootfs has
+// none for it, as podman does, so `id`, `whoami` and shells show a name: a
+// copy of the rootfs's /etc/passwd with the entry added is written to the
+// run's state directory and bind-mounted over /etc/passwd. The rootfs is
+// never written.
+func keepIDPasswd(s *specs.Spec, dir string) error {
+	if s.Annotations[spec.AnnotationUserNS] != spec.UserNSKeepID {
+		return nil
+	}
+	u := s.Process.User
+	if u.UID == 0 {
+		return nil
+	}
+	old, _, err := usergroup.ReadFile(s.Root.Path, "/etc/passwd")
+	if err != nil {
+		return err
+	}
+	if usergroup.HasUID(old, u.UID) {
+		return nil
+	}
+	name := strconv.FormatUint(uint64(u.UID), 10)
+	if hu, err := user.LookupId(name); err == nil && validName(hu.Username) {
+		name = hu.Username
+	}
+	home := "/"
+	for _, e := range s.Process.Env {
+		if v, ok := strings.CutPrefix(e, "HOME="); ok && validName(v) {
+			home = v
+		}
+	}
+	if len(old) > 0 && !bytes.HasSuffix(old, []byte("\n")) {
+		old = append(old, '\n')
+	}
+	entry := fmt.Sprintf("%s:*:%d:%d:%s:%s:/bin/sh\n", name, u.UID, u.GID, name, home)
+	p := filepath.Join(dir, "passwd")
+	if err := os.WriteFile(p, append(old, entry...), 0o644); err != nil {
+		return fmt.Errorf("writing the container's passwd: %w", err)
+	}
+	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/passwd", Type: "bind", Source: p, Options: []string{"bind"}})
+	return nil
+}
+
+// validName keeps a field of a passwd line a field: no separator, newline or
+// control character.
+func validName(v string) bool {
+	if v == "" {
+		return false
+	}
+	for _, r := range v {
+		if r == ':' || r < ' ' || r == 0x7f {
+			return false
+		}
+	}
+	return true
 }

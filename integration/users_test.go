@@ -203,3 +203,18 @@ func TestUnmappedUserRefused(t *testing.T) {
 	t.Cleanup(func() { e.CheckClean(t) })
 	badInput(t, e, "user 1000 is not mapped", "run", "-q", "-u", "1000", e.Rootfs, "true")
 }
+
+// keep-id gives the user a name inside, as podman does, through a copy of
+// /etc/passwd bound over the rootfs's, which stays as it was.
+func TestKeepIDAddsPasswdEntry(t *testing.T) {
+	e := user(t)
+	root := copyRootfs(t, e)
+	before, _ := os.ReadFile(filepath.Join(root, "etc", "passwd"))
+	out := e.MustRun(t, "run", "--userns", "keep-id", root, "sh", "-c", "whoami; grep -c '^root:' /etc/passwd")
+	if got := strings.Fields(out); len(got) != 2 || got[0] != e.User || got[1] != "1" {
+		t.Errorf("whoami with keep-id: %q, want %s and root's entry kept", out, e.User)
+	}
+	if after, _ := os.ReadFile(filepath.Join(root, "etc", "passwd")); string(after) != string(before) {
+		t.Errorf("the rootfs's /etc/passwd changed:\n%s", after)
+	}
+}

@@ -1,6 +1,7 @@
 package usergroup
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -190,3 +191,23 @@ func readInRoot(rootfs, name string, parse func(io.Reader) error) (missing bool,
 	return false, nil
 }
 
+// ReadFile reads a file of the rootfs (such as /etc/passwd) inside it, as
+// Resolve does; missing says there is no such file.
+func ReadFile(rootfs, name string) (b []byte, missing bool, err error) {
+	missing, err = readInRoot(rootfs, name, func(r io.Reader) (err error) {
+		b, err = io.ReadAll(r)
+		return err
+	})
+	return b, missing, err
+}
+
+// HasUID reports whether passwd (the file's content) has an entry for uid.
+func HasUID(passwd []byte, uid uint32) bool {
+	p, _ := ParsePasswd(bytes.NewReader(passwd))
+	for _, e := range p {
+		if e.UID == uid {
+			return true
+		}
+	}
+	return false
+}
