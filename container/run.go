@@ -107,6 +107,7 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
+	r.withoutID0(maps)
 	if maps.Notice != "" && !c.Quiet {
 		fmt.Fprintln(c.Stderr, maps.Notice)
 	}

@@ -94,3 +94,21 @@ func validName(v string) bool {
 	}
 	return true
 }
+
+// withoutID0 adapts what assumes a container root to maps without id 0
+// (keep-id with only the user's own ids): slirp4netns's sandbox needs uid
+// and gid 0, and podman's default ping_group_range "0 0" names an unmapped
+// group, which the kernel refuses; the user's own group is the one to allow
+// instead.
+func (r *run) withoutID0(maps *idmap.Maps) {
+	s := r.c.Spec
+	if !idmap.Contains(maps.UID.Lines, 0) || !idmap.Contains(maps.GID.Lines, 0) {
+		r.c.Network.Net.NoSandbox = true
+		r.logf("no id 0 in the container: slirp4netns runs without --enable-sandbox")
+	}
+	const pgr = "net.ipv4.ping_group_range"
+	if s.Linux != nil && s.Linux.Sysctl[pgr] == spec.DefaultSysctls[pgr] && !idmap.Contains(maps.GID.Lines, 0) {
+		g := s.Process.User.GID
+		s.Linux.Sysctl[pgr] = fmt.Sprintf("%d %d", g, g)
+	}
+}

@@ -136,7 +136,7 @@ func sudoRootfs(t *testing.T) (*testutil.Env, string) {
 	}
 	installHostProgram(t, e, root, plugins...)
 	// setuid root inside: owned by container root, which is the user.
-	if err := os.Chmod(root+sudo, 0o4755); err != nil {
+	if err := os.Chmod(root+sudo, os.ModeSetuid|0o755); err != nil {
 		t.Fatal(err)
 	}
 	write := func(name, text string, mode os.FileMode) {
@@ -194,9 +194,9 @@ func TestPingWithoutNetRaw(t *testing.T) {
 
 func TestSysctlNamespaced(t *testing.T) {
 	e := user(t)
-	out := e.MustRun(t, "run", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1234", "--sysctl", "net.ipv4.ping_group_range=0 2147483647", e.Rootfs,
+	out := e.MustRun(t, "run", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmni=1234", "--sysctl", "net.ipv4.ping_group_range=0 1000", e.Rootfs,
 		"cat", "/proc/sys/net/ipv4/ip_forward", "/proc/sys/kernel/shmmni", "/proc/sys/net/ipv4/ping_group_range")
-	if got := strings.Fields(out); strings.Join(got, " ") != "1 1234 0 2147483647" {
+	if got := strings.Fields(out); strings.Join(got, " ") != "1 1234 0 1000" {
 		t.Errorf("sysctls inside: %q", out)
 	}
 	host, _ := os.ReadFile("/proc/sys/kernel/shmmni")

@@ -86,7 +86,7 @@ func setSysctls(sysctls map[string]string) *InitError {
 			if errors.Is(err, os.ErrNotExist) {
 				return failf("--sysctl %s: this kernel has no such sysctl", k)
 			}
-			return failf("--sysctl %s=%s: %v", k, v, unwrapPath(err))
+			return failf("--sysctl %s=%s: the kernel refused it (%v); ids in a value must be mapped in the container", k, v, unwrapPath(err))
 		}
 	}
 	return nil
