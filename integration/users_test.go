@@ -145,7 +145,8 @@ func normalize(m string) string {
 func TestKeepIDWithoutRanges(t *testing.T) {
 	e := testutil.Get(t, testutil.RangelessUser)
 	t.Cleanup(func() { e.CheckClean(t) })
-	r := e.Run(t, "", "run", "--userns", "keep-id", e.Rootfs, "sh", "-c", `id -u; cat /proc/self/uid_map; touch /tmp/k; stat -c %u /tmp/k; rm /tmp/k`)
+	r := e.Run(t, "", "run", "--userns", "keep-id", "-w", "/tmp/keep-id-dir/sub", e.Rootfs, "sh", "-c",
+		`id -u; cat /proc/self/uid_map; stat -c %u /tmp/keep-id-dir/sub; cd /; rm -r /tmp/keep-id-dir`)
 	if r.Status != 0 {
 		t.Fatalf("status %d: %s", r.Status, r.Stderr)
 	}
@@ -154,9 +155,9 @@ func TestKeepIDWithoutRanges(t *testing.T) {
 	if len(lines) != 3 || lines[0] != want[0] || normalize(lines[1]) != want[1]+"\n" || lines[2] != want[2] {
 		t.Errorf("keep-id without ranges: %q, want %q", lines, want)
 	}
-	// The init stage ran as the user, not as root, and still mounted:
-	// /proc, /dev and pivot_root worked (the command ran at all), and a
-	// file it made is the user's.
+	// The init stage ran as the user, not as root, on its ambient
+	// capabilities: /proc, /dev and pivot_root worked (the command ran at
+	// all), and the work directory it made and chowned is the user's.
 }
 
 func TestWorkdirIsCreatedForTheUser(t *testing.T) {

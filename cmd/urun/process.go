@@ -12,7 +12,7 @@ import (
 type ProcessFlags struct {
 	Hostname    string   `help:"Hostname inside the container (default: the container id)." placeholder:"NAME"`
 	Env         []string `short:"e" sep:"none" help:"Set an environment variable (KEY=VALUE; KEY alone copies it from your environment). Repeatable." placeholder:"KEY=VALUE"`
-	Workdir     string   `short:"w" help:"Working directory inside the container (default /)." placeholder:"DIR"`
+	Workdir     string   `short:"w" help:"Working directory inside the container (default /); created, owned by the container user, when missing." placeholder:"DIR"`
 	TTY         *bool    `name:"tty" short:"t" negatable:"" help:"Give the container a terminal of its own (the default when stdin is a terminal; --no-tty: plain pipes even then). With -t, stdin must be a terminal."`
 	Interactive bool     `short:"i" help:"Keep stdin open for the container. urun always does; accepted for docker compatibility (-it)."`
 
