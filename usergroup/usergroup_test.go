@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -196,4 +197,26 @@ func FuzzParsePasswd(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func TestReadFileAndHasUID(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc", "passwd"), []byte(passwdFile), 0o644)
+	b, missing, err := ReadFile(root, "/etc/passwd")
+	if err != nil || missing || string(b) != passwdFile {
+		t.Fatalf("ReadFile = %q, %v, %v", b, missing, err)
+	}
+	if !HasUID(b, 1000) || HasUID(b, 4242) {
+		t.Error("HasUID is wrong")
+	}
+	if _, missing, err := ReadFile(root, "/etc/group"); err != nil || !missing {
+		t.Errorf("a missing file: missing=%v, %v", missing, err)
+	}
+	// A FIFO would block urun: refused.
+	if err := syscall.Mkfifo(filepath.Join(root, "etc", "group"), 0o644); err == nil {
+		if _, _, err := ReadFile(root, "/etc/group"); err == nil {
+			t.Error("a FIFO was read")
+		}
+	}
 }
