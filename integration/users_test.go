@@ -229,3 +229,16 @@ func TestKeepIDAddsPasswdEntry(t *testing.T) {
 		t.Errorf("the rootfs's /etc/passwd changed:\n%s", after)
 	}
 }
+
+// A user other than root gets a terminal it owns, as a login does, so
+// programs that reopen it (/dev/pts/0, /dev/tty) work.
+func TestTerminalBelongsToTheUser(t *testing.T) {
+	e := user(t)
+	root := usersRootfs(t, e)
+	tm := startOnTerminal(t, e, "run", "-u", "alice", "--network", "none", root, "sh", "-c",
+		`echo "owner=$(stat -c %u $(tty)) id=$(id -u)"; echo ok > $(tty)`)
+	out := tm.wait(0)
+	if !strings.Contains(out, "owner=1000 id=1000") || !strings.Contains(out, "ok") {
+		t.Errorf("-t -u alice: %q, want owner=1000 id=1000 and a write to the tty", out)
+	}
+}
