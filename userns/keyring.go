@@ -11,6 +11,9 @@ import (
 // there (tokens, credentials) are readable inside, and keys the container
 // adds land in the user's keyring.
 //
+// The keyring is part of the calling thread's credentials: the stage calls
+// this on the locked thread it execs the command from.
+//
 // A kernel without keyrings (ENOSYS) has nothing to share. A keyctl refused
 // by a filter urun runs under (EPERM, e.g. inside another container) is
 // harmless only if the container cannot reach the keyring either, which is
