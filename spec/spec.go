@@ -75,6 +75,10 @@ func New(o Options) (*specs.Spec, error) {
 			ReadonlyPaths: ReadonlyPaths,
 		},
 	}
+	var err error
+	if s.Linux.Seccomp, err = Seccomp(o.Security.Seccomp, s.Process.Capabilities.Bounding); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

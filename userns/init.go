@@ -140,12 +140,27 @@ func execCommand(c *Config) *InitError {
 			return failf("setting up the container's terminal: %v", err)
 		}
 	}
+	// seccomp(2) needs no_new_privs or CAP_SYS_ADMIN in this user
+	// namespace (runc's order): without no_new_privs the filter goes on
+	// while the stage still has every capability, and the syscalls left
+	// (prctl, capget, capset, close_range, execve) are ones the profile
+	// lets through or the command could not run either.
+	if c.Seccomp != nil && !p.NoNewPrivileges {
+		if err := c.Seccomp.Load(); err != nil {
+			return failf("%v", err)
+		}
+	}
 	if err := dropCapabilities(p.Capabilities.Bounding); err != nil {
 		return failf("dropping capabilities: %v", err)
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return failf("setting no_new_privs: %v", err)
+		}
+		if c.Seccomp != nil {
+			if err := c.Seccomp.Load(); err != nil {
+				return failf("%v", err)
+			}
 		}
 	}
 	// Nothing but stdio may reach the command; the error pipe closes on exec,
