@@ -190,7 +190,7 @@ func (r *run) start() error {
 		return err
 	}
 	cfg := &userns.Config{
-		Spec:           c.Spec,
+		Spec:           stageSpec(c.Spec),
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		Seccomp:        r.seccomp,

@@ -3,6 +3,7 @@ package container
 import (
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/seccomp"
 )
 
@@ -23,4 +24,17 @@ func (r *run) compileSeccomp() error {
 	r.seccomp = p
 	r.logf("seccomp filter: %d instructions", p.Len())
 	return nil
+}
+
+// stageSpec is the spec as the init stage gets it: without the seccomp
+// profile, which the stage never reads (it loads the compiled program), so
+// a fresh runtime decodes ~8 KiB less JSON on every start.
+func stageSpec(s *specs.Spec) *specs.Spec {
+	if s.Linux == nil || s.Linux.Seccomp == nil {
+		return s
+	}
+	c, l := *s, *s.Linux
+	l.Seccomp = nil
+	c.Linux = &l
+	return &c
 }
