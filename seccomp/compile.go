@@ -143,7 +143,10 @@ func Compile(c *specs.LinuxSeccomp) (*Program, error) {
 			sub = def
 		}
 		subRet := a.ret(sub)
-		a.jump(bpf.JumpGreaterOrEqual, native.subABIBit, subRet, tree)
+		// Syscall number -1 (what a tracer sets to skip a call) has the
+		// bit too but is no x32 call: the tree gives it the default.
+		notSkip := a.jump(bpf.JumpEqual, 0xffffffff, tree, subRet)
+		a.jump(bpf.JumpGreaterOrEqual, native.subABIBit, notSkip, tree)
 	}
 	nativeStart := a.load(offNr)
 	foreign := a.ret(killProc)

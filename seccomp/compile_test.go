@@ -247,6 +247,7 @@ func TestCompileRules(t *testing.T) {
 		{"read: default errno", x86(unix.SYS_READ), enotsup},
 		{"x32 not listed: kill", x86(0x40000000 | unix.SYS_GETPID), killProc},
 		{"i386 not listed: kill", call{arch: unix.AUDIT_ARCH_I386, nr: 20}, killProc},
+		{"syscall -1 (a tracer's skip) is no x32 call: default", x86(0xffffffff), enotsup},
 	} {
 		if got := run(t, p, tc.c); got != tc.want {
 			t.Errorf("%s: got %#x, want %#x", tc.name, got, tc.want)
