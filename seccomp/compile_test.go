@@ -369,3 +369,30 @@ func TestCompileSameActionBothWays(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultProfileAllowsTheInitStage: between loading the filter and the
+// exec, the init stage drops capabilities, may set no_new_privs, marks fds
+// close-on-exec and execs, and the Go runtime under it keeps running; none
+// of that may be refused, whatever the container's capabilities.
+func TestDefaultProfileAllowsTheInitStage(t *testing.T) {
+	calls := map[string]uint32{
+		"prctl": unix.SYS_PRCTL, "capget": unix.SYS_CAPGET, "capset": unix.SYS_CAPSET,
+		"openat": unix.SYS_OPENAT, "read": unix.SYS_READ, "close": unix.SYS_CLOSE,
+		"close_range": unix.SYS_CLOSE_RANGE, "fcntl": unix.SYS_FCNTL, "execve": unix.SYS_EXECVE,
+		"write": unix.SYS_WRITE, "exit_group": unix.SYS_EXIT_GROUP, "futex": unix.SYS_FUTEX,
+		"mmap": unix.SYS_MMAP, "munmap": unix.SYS_MUNMAP, "madvise": unix.SYS_MADVISE,
+		"rt_sigreturn": unix.SYS_RT_SIGRETURN, "rt_sigprocmask": unix.SYS_RT_SIGPROCMASK,
+		"rt_sigaction": unix.SYS_RT_SIGACTION, "sigaltstack": unix.SYS_SIGALTSTACK,
+		"sched_yield": unix.SYS_SCHED_YIELD, "nanosleep": unix.SYS_NANOSLEEP,
+		"tgkill": unix.SYS_TGKILL, "getpid": unix.SYS_GETPID, "gettid": unix.SYS_GETTID,
+		"epoll_pwait": unix.SYS_EPOLL_PWAIT, "clock_gettime": unix.SYS_CLOCK_GETTIME,
+	}
+	for _, caps := range [][]string{nil, podmanCaps} {
+		p := compileDefault(t, caps)
+		for name, nr := range calls {
+			if got := run(t, p, x86(nr)); got != allow {
+				t.Errorf("caps %v: %s got %#x, want allow", caps, name, got)
+			}
+		}
+	}
+}
