@@ -1,9 +1,6 @@
 #!/bin/sh
 # bench.sh (as root): start-up time of urun against bwrap and crun, all
 # rootless as the test user on the same busybox rootfs, and urun's memory.
-# urun-nosec is urun without its default seccomp filter: the two urun rows'
-# ratio is the filter's start-up cost (compiling it in the parent, loading
-# it in the init stage).
 # Installs bubblewrap and crun from apt when missing.
 set -eu
 cd "$(dirname "$0")/.."
@@ -34,7 +31,6 @@ echo "== start-up: /bin/true in a new container, as uid $uid"
 unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null || true; exec $work/bench -n $n -uid $uid -gid $gid -base bwrap \
 	-rss '$work/urun run --network none $work/rootfs sleep 1' \
 	'urun=$work/urun run --network none $work/rootfs /bin/true' \
-	'urun-nosec=$work/urun run --network none --security-opt seccomp=unconfined $work/rootfs /bin/true' \
 	'bwrap=bwrap --unshare-all --bind $work/rootfs / --proc /proc --dev /dev /bin/true' \
 	'crun=crun --root $work/crunstate run --bundle $work/bundle bench'"
 for extra in hack/bench-*.sh; do
