@@ -23,6 +23,13 @@ type call struct {
 // aligned 32-bit word.
 func run(t *testing.T, p *Program, c call) uint32 {
 	t.Helper()
+	return newVM(t, p)(c)
+}
+
+// newVM loads p into x/net/bpf's VM, which checks (as the kernel does) that
+// every jump lands inside the program, and returns a runner for calls.
+func newVM(t *testing.T, p *Program) func(call) uint32 {
+	t.Helper()
 	raw := make([]bpf.RawInstruction, p.Len())
 	for i := range raw {
 		b := p.Insns[8*i:]
@@ -32,22 +39,28 @@ func run(t *testing.T, p *Program, c call) uint32 {
 	if !ok {
 		t.Fatal("the program has instructions x/net/bpf does not know")
 	}
+	if _, last := insns[len(insns)-1].(bpf.RetConstant); !last {
+		t.Fatal("the program does not end in a return")
+	}
 	vm, err := bpf.NewVM(insns)
 	if err != nil {
 		t.Fatalf("the program is invalid: %v", err)
 	}
-	data := make([]byte, 64)
-	binary.BigEndian.PutUint32(data[offNr:], c.nr)
-	binary.BigEndian.PutUint32(data[offArch:], c.arch)
-	for i, a := range c.args {
-		binary.BigEndian.PutUint32(data[offArgs+8*i:], uint32(a))
-		binary.BigEndian.PutUint32(data[offArgs+8*i+4:], uint32(a>>32))
+	return func(c call) uint32 {
+		t.Helper()
+		data := make([]byte, 64)
+		binary.BigEndian.PutUint32(data[offNr:], c.nr)
+		binary.BigEndian.PutUint32(data[offArch:], c.arch)
+		for i, a := range c.args {
+			binary.BigEndian.PutUint32(data[offArgs+8*i:], uint32(a))
+			binary.BigEndian.PutUint32(data[offArgs+8*i+4:], uint32(a>>32))
+		}
+		out, err := vm.Run(data)
+		if err != nil {
+			t.Fatalf("running the program: %v", err)
+		}
+		return uint32(out)
 	}
-	out, err := vm.Run(data)
-	if err != nil {
-		t.Fatalf("running the program: %v", err)
-	}
-	return uint32(out)
 }
 
 func x86(nr uint32, args ...uint64) call {

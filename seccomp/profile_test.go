@@ -191,8 +191,14 @@ func FuzzLoadProfile(f *testing.F) {
 			}
 			return
 		}
-		if _, err := Compile(s); err != nil {
-			t.Errorf("parsed but does not compile: %v", err)
+		p, err := Compile(s)
+		if err != nil {
+			t.Fatalf("parsed but does not compile: %v", err)
+		}
+		// Every jump lands inside the program (NewVM checks, as the
+		// kernel does) and a syscall always meets a return.
+		for _, c := range []call{x86(unix.SYS_READ), x86(unix.SYS_SOCKET, 2), x86(0x40000001), {arch: unix.AUDIT_ARCH_I386}} {
+			run(t, p, c)
 		}
 	})
 }
