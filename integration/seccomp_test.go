@@ -47,7 +47,7 @@ func probeRoot(t *testing.T, e *testutil.Env) string {
 
 // probeScript prints the seccomp lines of /proc/self/status, then what the
 // kernel says to the probes, then whether busybox can make a user namespace.
-const probeScript = `grep -E '^Seccomp(_filters)?:' /proc/self/status
+const probeScript = `grep -E '^(Seccomp(_filters)?|NoNewPrivs):' /proc/self/status
 sysprobe keyctl io_uring_setup clone3 unshare-user
 if unshare -U true 2>/dev/null; then echo "unshare -U: ok"; else echo "unshare -U: refused"; fi`
 
@@ -82,10 +82,21 @@ func wantProbe(t *testing.T, got map[string]string, want map[string]string) {
 // namespaces, and makes clone3 say ENOSYS so that glibc falls back to clone.
 func TestDefaultSeccompProfileRefusesKernelAttackSurface(t *testing.T) {
 	e := user(t)
-	for _, flags := range [][]string{nil, {"--security-opt", "no-new-privileges"}, {"--security-opt", "no-new-privileges=false"}} {
-		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
-			wantProbe(t, probe(t, e, flags...), map[string]string{
-				"Seccomp": "2", "Seccomp_filters": "1",
+	// The filter is loaded at two places in the init stage: before the
+	// capabilities are dropped without no_new_privs (the default), after
+	// no_new_privs is set with it.
+	for _, tc := range []struct {
+		flags []string
+		nnp   string
+	}{
+		{nil, "0"}, {[]string{"--security-opt", "no-new-privileges"}, "1"},
+		// As another user the stage has dropped to it when no_new_privs
+		// is set, so the filter goes on without any capability.
+		{[]string{"-u", "1000"}, "0"}, {[]string{"-u", "1000", "--security-opt", "no-new-privileges"}, "1"},
+	} {
+		t.Run(strings.Join(append([]string{"flags"}, tc.flags...), " "), func(t *testing.T) {
+			wantProbe(t, probe(t, e, tc.flags...), map[string]string{
+				"NoNewPrivs": tc.nnp, "Seccomp": "2", "Seccomp_filters": "1",
 				"keyctl": "EPERM", "io_uring_setup": "EPERM", "clone3": "ENOSYS",
 				"unshare-user": "EPERM", "unshare -U": "refused",
 			})
@@ -93,22 +104,39 @@ func TestDefaultSeccompProfileRefusesKernelAttackSurface(t *testing.T) {
 	}
 }
 
-// TestSeccompUnconfined: --security-opt seccomp=unconfined loads no filter,
-// so the same calls reach the kernel.
+// TestSeccompFollowsCapabilities: the default profile is resolved for the
+// container's capabilities: with CAP_SYS_ADMIN added, making namespaces is
+// allowed, keyrings and io_uring stay closed.
+func TestSeccompFollowsCapabilities(t *testing.T) {
+	e := user(t)
+	wantProbe(t, probe(t, e, "--cap-add", "SYS_ADMIN"), map[string]string{
+		"Seccomp": "2", "unshare -U": "ok", "clone3": "EINVAL",
+		"keyctl": "EPERM", "io_uring_setup": "EPERM",
+	})
+}
+
+// TestSeccompUnconfined: --security-opt seccomp=unconfined loads no
+// filter, and neither does --privileged (podman's meaning), so the same calls
+// reach the kernel.
 func TestSeccompUnconfined(t *testing.T) {
 	e := user(t)
-	got := probe(t, e, "--security-opt", "seccomp=unconfined")
-	wantProbe(t, got, map[string]string{
-		"Seccomp": "0", "Seccomp_filters": "0",
-		// clone3 with size 0 and unshare in a multi-threaded process
-		// are invalid calls: the kernel, not a filter, answers.
-		"clone3": "EINVAL", "unshare-user": "EINVAL",
-		"unshare -U": "ok",
-	})
-	for _, k := range []string{"keyctl", "io_uring_setup"} {
-		if got[k] == "EPERM" || got[k] == "" {
-			t.Errorf("%s: %q without a filter", k, got[k])
-		}
+	for _, flags := range [][]string{{"--security-opt", "seccomp=unconfined"}, {"--privileged"}} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			got := probe(t, e, flags...)
+			wantProbe(t, got, map[string]string{
+				"Seccomp": "0", "Seccomp_filters": "0",
+				// clone3 with size 0 and unshare in a multi-threaded
+				// process are invalid calls: the kernel, not a filter,
+				// answers.
+				"clone3": "EINVAL", "unshare-user": "EINVAL",
+				"unshare -U": "ok",
+			})
+			for _, k := range []string{"keyctl", "io_uring_setup"} {
+				if got[k] == "EPERM" || got[k] == "" {
+					t.Errorf("%s: %q without a filter", k, got[k])
+				}
+			}
+		})
 	}
 }
 

@@ -20,6 +20,8 @@ type Options struct {
 	Terminal bool
 	// Security: --security-opt (seccomp, no-new-privileges).
 	Security SecurityOpts
+	// Process: the user, capabilities, rlimits and sysctls (process.go).
+	Process ProcessOptions
 }
 
 // DefaultCaps is the capability set of the container's processes: podman's
@@ -46,7 +48,6 @@ var ReadonlyPaths = []string{
 // checked against each other or the host (a profile file, a user name).
 func New(o Options) (*specs.Spec, error) {
 	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
-	caps := append([]string(nil), DefaultCaps...)
 	ns := []specs.LinuxNamespace{
 		{Type: specs.UserNamespace}, {Type: specs.PIDNamespace}, {Type: specs.UTSNamespace},
 		{Type: specs.MountNamespace}, {Type: specs.IPCNamespace}, {Type: specs.CgroupNamespace},
@@ -59,22 +60,22 @@ func New(o Options) (*specs.Spec, error) {
 		Hostname: o.Hostname,
 		Root:     &specs.Root{Path: o.Rootfs},
 		Process: &specs.Process{
-			Terminal:        o.Terminal,
-			Args:            o.Args,
-			Env:             env,
-			Cwd:             o.Workdir,
-			NoNewPrivileges: true,
-			Capabilities: &specs.LinuxCapabilities{
-				Bounding: caps, Effective: caps, Permitted: caps,
-			},
+			Terminal: o.Terminal,
+			Args:     o.Args,
+			Env:      env,
+			Cwd:      o.Workdir,
 		},
 		Mounts: DefaultMounts(),
 		Linux: &specs.Linux{
 			Namespaces:    ns,
-			MaskedPaths:   MaskedPaths,
-			ReadonlyPaths: ReadonlyPaths,
+			MaskedPaths:   append([]string(nil), MaskedPaths...),
+			ReadonlyPaths: append([]string(nil), ReadonlyPaths...),
 		},
 	}
+	if err := processPart(s, o); err != nil {
+		return nil, err
+	}
+	// After processPart: the profile follows the final bounding set.
 	var err error
 	if s.Linux.Seccomp, err = Seccomp(o.Security.Seccomp, s.Process.Capabilities.Bounding); err != nil {
 		return nil, err

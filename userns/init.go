@@ -86,6 +86,9 @@ func setup(c *Config) *InitError {
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return failf("unsharing the cgroup namespace: %v", err)
 	}
+	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
+		return ie
+	}
 	if err := mount.Setup(s, mount.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
 		return failf("%v", err)
 	}
@@ -99,9 +102,9 @@ func setup(c *Config) *InitError {
 			return failf("bringing up lo: %v", err)
 		}
 	}
-	// Drop the host user's supplementary groups where the gid map allows it;
-	// with a single-id map setgroups is denied and there is nothing to drop.
-	_ = unix.Setgroups(nil)
+	if err := makeWorkdir(s.Process.Cwd, s.Process.User.UID, s.Process.User.GID); err != nil {
+		return failf("creating the work directory %s: %v", s.Process.Cwd, err)
+	}
 	if err := unix.Chdir(s.Process.Cwd); err != nil {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
@@ -139,28 +142,35 @@ func execCommand(c *Config) *InitError {
 		if err := setupTerminal(c); err != nil {
 			return failf("setting up the container's terminal: %v", err)
 		}
-	}
-	// seccomp(2) needs no_new_privs or CAP_SYS_ADMIN in this user
-	// namespace (runc's order): without no_new_privs the filter goes on
-	// while the stage still has every capability, and the syscalls left
-	// (prctl, capget, capset, close_range, execve) are ones the profile
-	// lets through or the command could not run either.
-	if c.Seccomp != nil && !p.NoNewPrivileges {
-		if err := c.Seccomp.Load(); err != nil {
-			return failf("%v", err)
+		if err := giveTerminal(p.User.UID); err != nil {
+			return failf("giving the container's terminal to uid %d: %v", p.User.UID, err)
 		}
 	}
-	if err := dropCapabilities(p.Capabilities.Bounding); err != nil {
-		return failf("dropping capabilities: %v", err)
+	if ie := setRlimits(p.Rlimits); ie != nil {
+		return ie
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return failf("setting no_new_privs: %v", err)
 		}
-		if c.Seccomp != nil {
-			if err := c.Seccomp.Load(); err != nil {
-				return failf("%v", err)
-			}
+	}
+	// seccomp(2) needs no_new_privs or CAP_SYS_ADMIN in this user namespace
+	// (runc's order). Without no_new_privs the filter goes on here, while
+	// the stage still has every capability, which setUser is about to drop;
+	// what is left before the exec (setgroups, setres[ug]id, prctl, capget,
+	// capset, close_range, execve) the default profile lets through.
+	if c.Seccomp != nil && !p.NoNewPrivileges {
+		if err := c.Seccomp.Load(); err != nil {
+			return failf("%v", err)
+		}
+	}
+	if ie := setUser(p); ie != nil {
+		return ie
+	}
+	// With no_new_privs, last before the exec.
+	if c.Seccomp != nil && p.NoNewPrivileges {
+		if err := c.Seccomp.Load(); err != nil {
+			return failf("%v", err)
 		}
 	}
 	// Nothing but stdio may reach the command; the error pipe closes on exec,
