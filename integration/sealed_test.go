@@ -18,8 +18,8 @@ import (
 )
 
 var (
-	probeOnce sync.Once
-	probeErr  error
+	attackProbeOnce sync.Once
+	attackProbeErr  error
 )
 
 // installProbe puts the static attacker probe (internal/testutil/probe) into
@@ -27,18 +27,18 @@ var (
 func installProbe(t *testing.T, e *testutil.Env) string {
 	t.Helper()
 	dst := filepath.Join(e.Rootfs, "bin", "urunprobe")
-	probeOnce.Do(func() {
+	attackProbeOnce.Do(func() {
 		cmd := exec.Command("go", "build", "-o", dst, "./internal/testutil/probe")
 		cmd.Dir = testutil.ModuleRoot()
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			probeErr = fmt.Errorf("building the probe: %v\n%s", err, out)
+			attackProbeErr = fmt.Errorf("building the probe: %v\n%s", err, out)
 			return
 		}
-		probeErr = os.Chown(dst, e.UID, e.GID)
+		attackProbeErr = os.Chown(dst, e.UID, e.GID)
 	})
-	if probeErr != nil {
-		t.Fatal(probeErr)
+	if attackProbeErr != nil {
+		t.Fatal(attackProbeErr)
 	}
 	return dst
 }
