@@ -187,6 +187,7 @@ func (r *run) start() error {
 		Spec:           c.Spec,
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
+		HaveScope:      r.scope != nil,
 	}
 	released = true
 	// Once the stage is set up the container holds what it needs from the

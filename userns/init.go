@@ -86,7 +86,9 @@ func setup(c *Config) *InitError {
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return failf("unsharing the cgroup namespace: %v", err)
 	}
-	if err := mount.Setup(s, mount.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
+	if err := mount.Setup(s, mount.Options{
+		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
+	}); err != nil {
 		return failf("%v", err)
 	}
 	if s.Hostname != "" {
