@@ -92,6 +92,10 @@ func (r *run) start() error {
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
+	overlay, err := prepareOverlay(c.Spec)
+	if err != nil {
+		return err
+	}
 	if err := cgroupdelegate.Precheck(r.limits); err != nil {
 		return err
 	}
@@ -188,6 +192,7 @@ func (r *run) start() error {
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		HaveScope:      r.scope != nil,
+		Overlay:        overlay,
 	}
 	released = true
 	// Once the stage is set up the container holds what it needs from the

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
@@ -98,4 +101,66 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// prepareOverlay returns the copy-on-write root the spec asks for (nil:
+// none). For --overlay=DIR it checks DIR and makes DIR/upper and DIR/work:
+// DIR must be outside the rootfs (an upper layer inside its own lower one is
+// a loop) and on a file system that can hold an unprivileged overlay's
+// upper layer (user extended attributes, not itself an overlay).
+func prepareOverlay(s *specs.Spec) (*mount.Overlay, error) {
+	dir, ok := s.Annotations[spec.OverlayAnnotation]
+	if !ok {
+		return nil, nil
+	}
+	root := s.Root.Path
+	o := &mount.Overlay{Lower: []string{root}}
+	if dir == "" {
+		return o, nil
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("rootfs %s: %w", root, err)
+	}
+	inside := func(d string) bool {
+		rel, err := filepath.Rel(realRoot, d)
+		return err == nil && (rel == "." || !strings.HasPrefix(rel, ".."))
+	}
+	refuseInside := fmt.Errorf("--overlay=%s is inside the rootfs %s; keep the layer outside it", dir, root)
+	if inside(dir) {
+		return nil, refuseInside
+	}
+	for _, d := range []string{"upper", "work"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("--overlay=%s: cannot create %s in it: %w", dir, d, unwrapPath(err))
+		}
+	}
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return nil, fmt.Errorf("--overlay=%s: %w", dir, unwrapPath(err))
+	}
+	if inside(realDir) || inside(filepath.Join(realDir, "upper")) {
+		return nil, refuseInside
+	}
+	if rel, err := filepath.Rel(realDir, realRoot); err == nil && !strings.HasPrefix(rel, "..") {
+		return nil, fmt.Errorf("--overlay=%s holds the rootfs %s; keep the layer beside the rootfs, not around it", dir, root)
+	}
+	upper := filepath.Join(realDir, "upper")
+	var st unix.Statfs_t
+	if err := unix.Statfs(upper, &st); err != nil {
+		return nil, fmt.Errorf("--overlay=%s: %w", dir, err)
+	}
+	const overlayfsMagic, fuseMagic, nfsMagic = 0x794c7630, 0x65735546, 0x6969
+	switch st.Type {
+	case overlayfsMagic, fuseMagic, nfsMagic:
+		return nil, fmt.Errorf("--overlay=%s is on a file system (type %#x) that cannot be an overlay's upper layer; choose a directory on ext4, xfs, btrfs or tmpfs", dir, st.Type)
+	}
+	// Probe what the kernel will need: user.* extended attributes.
+	const probe = "user.urun.probe"
+	if err := unix.Setxattr(upper, probe, []byte("1"), 0); err != nil {
+		return nil, fmt.Errorf("--overlay=%s is on a file system without user extended attributes (%v), which an unprivileged overlay needs; choose a directory on ext4, xfs, btrfs or tmpfs", dir, err)
+	}
+	_ = unix.Removexattr(upper, probe)
+	o.Upper, o.Work = upper, filepath.Join(realDir, "work")
+	return o, nil
 }
