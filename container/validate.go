@@ -49,6 +49,11 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 	if err := validateMounts(s); err != nil {
 		return err
 	}
+	// A work directory in a volume exists only once the volume is
+	// mounted: the init stage checks it from inside.
+	if underMount(s, s.Process.Cwd) {
+		return nil
+	}
 	wd, err := securejoin.SecureJoin(root, s.Process.Cwd)
 	if err == nil {
 		st, err = os.Stat(wd)
@@ -163,4 +168,18 @@ func prepareOverlay(s *specs.Spec) (*mount.Overlay, error) {
 	_ = unix.Removexattr(upper, probe)
 	o.Upper, o.Work = upper, filepath.Join(realDir, "work")
 	return o, nil
+}
+
+// underMount reports whether p is at or below one of the spec's mounts
+// other than the kernel file systems.
+func underMount(s *specs.Spec, p string) bool {
+	for _, m := range s.Mounts {
+		if m.Type != "bind" && m.Type != "tmpfs" {
+			continue
+		}
+		if rel, err := filepath.Rel(m.Destination, p); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			return true
+		}
+	}
+	return false
 }

@@ -41,6 +41,20 @@ var hostileCases = []hostileCase{
 	// A dangling /etc: the mount point cannot be made inside; refused.
 	{name: "EtcLinksToUsersDir", setup: `mv $R/etc $R/etc.real && ln -s $D/sub $R/etc`, cmd: "true", refuse: "/etc"},
 	{name: "EtcLinksToUsersDirInsideToo", setup: `mv $R/etc $R/etc.real && mkdir -p $R$D && cp -a $R/etc.real $R$D/sub && ln -s $D/sub $R/etc`, cmd: hostsOK, want: "ok"},
+	// Mount targets through symlinks: resolved inside the rootfs.
+	{name: "VolumeTargetLinksToUsersFile", setup: `echo vol >$R/../volfile && ln -s $D/secret $R/data`, args: []string{"-v", "$R/../volfile:/data"}, cmd: "cat /data", want: "vol"},
+	// A directory target whose link points nowhere inside the rootfs (or
+	// through /proc's magic links) is refused: urun does not create
+	// directories along a dangling link.
+	{name: "VolumeTargetLinksToUsersDir", setup: `mkdir $R/../voldir && ln -s $D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "true", refuse: "mount point /data cannot be made inside the rootfs"},
+	{name: "VolumeTargetThroughLinkedParent", setup: `mkdir $R/../voldir && ln -s $D $R/opt`, args: []string{"-v", "$R/../voldir:/opt/sub/deeper"}, cmd: "true", refuse: "mount point /opt/sub/deeper"},
+	{name: "VolumeTargetLinksToProcSelfCwd", setup: `mkdir $R/../voldir && ln -s /proc/self/cwd$D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "true", refuse: "mount point /data"},
+	{name: "VolumeTargetLinksInside", setup: `mkdir $R/../voldir && mkdir -p $R$D/sub && ln -s $D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "touch /data/new && ls /data", want: "new"},
+	{name: "TmpfsTargetLinksToUsersDir", setup: `ln -s $D/sub $R/scratch`, args: []string{"--tmpfs", "/scratch"}, cmd: "true", refuse: "mount point /scratch"},
+	{name: "TmpLinksToUsersDirReadOnly", setup: `rm -rf $R/tmp && ln -s $D $R/tmp`, args: []string{"--read-only"}, cmd: "true", refuse: "mount point /tmp"},
+	// Inside an overlay the link is the container's own business: it
+	// resolves in the container's namespaces, never on the host.
+	{name: "TmpLinksToUsersDirOverlay", setup: `rm -rf $R/tmp && ln -s $D $R/tmp`, args: []string{"--overlay"}, cmd: "touch /tmp/x 2>/dev/null; echo w >/tmp/secret 2>/dev/null; echo ok", want: "ok"},
 }
 
 func TestHostileRootfs(t *testing.T) {

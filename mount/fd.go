@@ -48,18 +48,18 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 			return h, nil
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("resolving %s in the rootfs: %w", dest, err)
+			return nil, badTarget(dest, err)
 		}
 		if dir {
 			h, err := pathrs.MkdirAllHandle(root, dest, 0o755)
 			if err != nil {
-				return nil, fmt.Errorf("creating the directory %s in the rootfs: %w", dest, err)
+				return nil, badTarget(dest, err)
 			}
 			return h, nil
 		}
 		parent, err := pathrs.MkdirAllHandle(root, path.Dir(dest), 0o755)
 		if err != nil {
-			return nil, fmt.Errorf("creating the directory %s in the rootfs: %w", path.Dir(dest), err)
+			return nil, badTarget(dest, err)
 		}
 		base := path.Base(dest)
 		fd, err := unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
@@ -84,6 +84,18 @@ func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
 		dest = path.Clean("/" + link)
 	}
 	return nil, fmt.Errorf("resolving %s in the rootfs: too many symbolic links", dest)
+}
+
+// badTarget is the one line for a mount point that cannot be resolved or
+// made inside the rootfs: typically a symlink on the way that points
+// nowhere inside it (or through /proc's magic links), which urun does not
+// follow out of the rootfs.
+func badTarget(dest string, err error) error {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		err = errno
+	}
+	return fmt.Errorf("mount point %s cannot be made inside the rootfs (%v): a symlink on the way leads out of it or nowhere; fix the rootfs or choose another container path", dest, err)
 }
 
 func readlinkat(dir *os.File, name string) (string, error) {
