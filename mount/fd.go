@@ -29,9 +29,26 @@ import (
 const maxLinks = 40
 
 // lookup returns an O_PATH handle on p inside root, following symlinks
-// inside root only.
+// inside root only (never /proc's magic links). It is openat2 itself, one
+// system call: the kernel does the in-root resolution, so pathrs-lite's
+// user-space checks (and the private procfs it mounts for them) are needed
+// only where directories must be created.
 func lookup(root *os.File, p string) (*os.File, error) {
-	return pathrs.OpenatInRoot(root, p)
+	how := unix.OpenHow{
+		Flags:   unix.O_PATH | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_IN_ROOT | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	for range 16 {
+		fd, err := unix.Openat2(int(root.Fd()), p, &how)
+		if err == nil {
+			return os.NewFile(uintptr(fd), p), nil
+		}
+		// EAGAIN: a rename raced with the resolution; try again.
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+			return nil, &os.PathError{Op: "openat2", Path: p, Err: err}
+		}
+	}
+	return nil, &os.PathError{Op: "openat2", Path: p, Err: unix.EAGAIN}
 }
 
 // ensureTarget returns a handle on the mount point dest inside root,

@@ -286,6 +286,13 @@ func emptyDir(target *os.File) error {
 // populateDev creates the device mount points and links in the detached
 // /dev tmpfs.
 func populateDev(dev *os.File) error {
+	// The default mounts' own mount points, so that none needs the
+	// (slower) create-inside-the-rootfs path.
+	for _, d := range []string{"pts", "shm", "mqueue"} {
+		if err := unix.Mkdirat(int(dev.Fd()), d, 0o755); err != nil {
+			return fmt.Errorf("creating /dev/%s: %w", d, err)
+		}
+	}
 	for _, d := range devices {
 		fd, err := unix.Openat(int(dev.Fd()), d, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o666)
 		if err != nil {
