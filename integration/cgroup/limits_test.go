@@ -248,7 +248,7 @@ func TestScopeGoneAfterSIGKILL(t *testing.T) {
 // TestScopeGoneAfterExit: after an ordinary run nothing of the scope is left.
 func TestScopeGoneAfterExit(t *testing.T) {
 	v := needVM(t)
-	out := v.mustRun(t, []string{"-v", "--pids-limit", "50"}, "true")
+	out := v.mustRun(t, []string{"--verbose", "--pids-limit", "50"}, "true")
 	_ = out
 	v.checkNoScopes(t)
 }
