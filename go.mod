@@ -16,5 +16,3 @@ require (
 	github.com/godbus/dbus/v5 v5.2.4
 	golang.org/x/term v0.47.0
 )
-
-require cyphar.com/go-pathrs v0.2.5 // indirect

@@ -38,20 +38,24 @@ var hostileCases = []hostileCase{
 	{name: "EtcHostsLinksToUsersFile", setup: `ln -sf $D/secret $R/etc/hosts`, cmd: hostsOK, want: "ok"},
 	{name: "EtcHostsLinksOutRelative", setup: `ln -sf ../../../../../../../..$D/secret $R/etc/hosts`, cmd: hostsOK, want: "ok"},
 	{name: "EtcResolvConfLinksToUsersFile", setup: `ln -sf $D/secret $R/etc/resolv.conf`, args: []string{"--dns", "192.0.2.1"}, cmd: "cat /etc/resolv.conf | grep nameserver", want: "nameserver 192.0.2.1"},
-	// A dangling /etc: the mount point cannot be made inside; refused.
-	{name: "EtcLinksToUsersDir", setup: `mv $R/etc $R/etc.real && ln -s $D/sub $R/etc`, cmd: "true", refuse: "/etc"},
+	// A dangling /etc: followed inside the rootfs, where urun makes it.
+	{name: "EtcLinksToUsersDir", setup: `mv $R/etc $R/etc.real && ln -s $D/sub $R/etc`, cmd: hostsOK, want: "ok"},
 	{name: "EtcLinksToUsersDirInsideToo", setup: `mv $R/etc $R/etc.real && mkdir -p $R$D && cp -a $R/etc.real $R$D/sub && ln -s $D/sub $R/etc`, cmd: hostsOK, want: "ok"},
 	// Mount targets through symlinks: resolved inside the rootfs.
 	{name: "VolumeTargetLinksToUsersFile", setup: `echo vol >$R/../volfile && ln -s $D/secret $R/data`, args: []string{"-v", "$R/../volfile:/data"}, cmd: "cat /data", want: "vol"},
-	// A directory target whose link points nowhere inside the rootfs (or
-	// through /proc's magic links) is refused: urun does not create
-	// directories along a dangling link.
-	{name: "VolumeTargetLinksToUsersDir", setup: `mkdir $R/../voldir && ln -s $D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "true", refuse: "mount point /data cannot be made inside the rootfs"},
-	{name: "VolumeTargetThroughLinkedParent", setup: `mkdir $R/../voldir && ln -s $D $R/opt`, args: []string{"-v", "$R/../voldir:/opt/sub/deeper"}, cmd: "true", refuse: "mount point /opt/sub/deeper"},
-	{name: "VolumeTargetLinksToProcSelfCwd", setup: `mkdir $R/../voldir && ln -s /proc/self/cwd$D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "true", refuse: "mount point /data"},
+	// A dangling link is followed as if the rootfs were /: the mount
+	// point is made where it points, inside the rootfs. Links through
+	// /proc's magic links are refused.
+	{name: "VolumeTargetLinksToUsersDir", setup: `mkdir $R/../voldir && ln -s $D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "touch /data/new && ls /data", want: "new"},
+	{name: "VolumeTargetThroughLinkedParent", setup: `mkdir $R/../voldir && ln -s $D $R/opt`, args: []string{"-v", "$R/../voldir:/opt/sub/deeper"}, cmd: "touch /opt/sub/deeper/new && echo ok", want: "ok"},
+	{name: "VolumeTargetLinksToProcSelfCwd", setup: `mkdir $R/../voldir && ln -s /proc/self/cwd$D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "true", refuse: "mount point /data cannot be made inside the rootfs"},
+	{name: "VolumeTargetLinkLoop", setup: `mkdir $R/../voldir && ln -s /loop2 $R/loop1 && ln -s /loop1 $R/loop2`, args: []string{"-v", "$R/../voldir:/loop1"}, cmd: "true", refuse: "mount point /loop1"},
 	{name: "VolumeTargetLinksInside", setup: `mkdir $R/../voldir && mkdir -p $R$D/sub && ln -s $D/sub $R/data`, args: []string{"-v", "$R/../voldir:/data"}, cmd: "touch /data/new && ls /data", want: "new"},
-	{name: "TmpfsTargetLinksToUsersDir", setup: `ln -s $D/sub $R/scratch`, args: []string{"--tmpfs", "/scratch"}, cmd: "true", refuse: "mount point /scratch"},
+	{name: "TmpfsTargetLinksToUsersDir", setup: `ln -s $D/sub $R/scratch`, args: []string{"--tmpfs", "/scratch"}, cmd: "touch /scratch/x && echo ok", want: "ok"},
+	// The decoy is under the host's /tmp, so inside the rootfs this link
+	// is a loop (/tmp -> /tmp/...): refused.
 	{name: "TmpLinksToUsersDirReadOnly", setup: `rm -rf $R/tmp && ln -s $D $R/tmp`, args: []string{"--read-only"}, cmd: "true", refuse: "mount point /tmp"},
+	{name: "TmpLinksOutReadOnly", setup: `rm -rf $R/tmp && ln -s /srv/urun-no-such-dir $R/tmp`, args: []string{"--read-only"}, cmd: "touch /tmp/x && echo ok", want: "ok"},
 	// Inside an overlay the link is the container's own business: it
 	// resolves in the container's namespaces, never on the host.
 	{name: "TmpLinksToUsersDirOverlay", setup: `rm -rf $R/tmp && ln -s $D $R/tmp`, args: []string{"--overlay"}, cmd: "touch /tmp/x 2>/dev/null; echo w >/tmp/secret 2>/dev/null; echo ok", want: "ok"},

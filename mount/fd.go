@@ -7,14 +7,14 @@ import (
 	"path"
 	"strings"
 
-	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	"golang.org/x/sys/unix"
 )
 
 // Everything below works on file descriptors: a rootfs is hostile (an image
 // from the internet controls every symlink in it), so a path inside it is
-// resolved once, inside it (pathrs-lite: openat2 RESOLVE_IN_ROOT where the
-// kernel has it), and the resulting handle is what gets mounted on. A path
+// resolved once, inside it (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS:
+// the kernel keeps the walk in the root), and the resulting handle is what
+// gets mounted on. A path
 // string joined onto the rootfs and used later would follow whatever symlink
 // sits there at the time of use, possibly out to the host.
 //
@@ -31,8 +31,8 @@ const maxLinks = 40
 // lookup returns an O_PATH handle on p inside root, following symlinks
 // inside root only (never /proc's magic links). It is openat2 itself, one
 // system call: the kernel does the in-root resolution, so pathrs-lite's
-// user-space checks (and the private procfs it mounts for them) are needed
-// only where directories must be created.
+// user-space checks (and the private procfs it mounts for them) are not
+// needed on Linux >= 5.12, which the mount API already requires.
 func lookup(root *os.File, p string) (*os.File, error) {
 	how := unix.OpenHow{
 		Flags:   unix.O_PATH | unix.O_CLOEXEC,
@@ -55,64 +55,99 @@ func lookup(root *os.File, p string) (*os.File, error) {
 // creating it only where nothing exists: a directory when dir, else an empty
 // file. An existing target of the other kind is refused.
 func ensureTarget(root *os.File, dest string, dir bool) (*os.File, error) {
-	for range maxLinks {
-		h, err := lookup(root, dest)
+	h, err := lookup(root, dest)
+	if err == nil {
+		if err := checkKind(h, dest, dir); err != nil {
+			h.Close()
+			return nil, err
+		}
+		return h, nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, badTarget(dest, err)
+	}
+	if h, err = makeInRoot(root, dest, dir); err != nil {
+		return nil, badTarget(dest, err)
+	}
+	return h, nil
+}
+
+// makeInRoot creates dest inside root (the missing directories on the way,
+// and dest itself: a directory when dir, else an empty file) and returns a
+// handle on it. A dangling symlink on the way is followed inside root, as
+// if root were /: the directory or file is made where it points (Ubuntu's
+// /etc/resolv.conf is one in a rootfs). Every step is a lookup from root
+// (openat2 RESOLVE_IN_ROOT) and a mkdirat/openat relative to the handle of
+// the directory found, so no path ever leaves root.
+func makeInRoot(root *os.File, dest string, dir bool) (*os.File, error) {
+	links := 0
+restart:
+	comps := strings.Split(strings.Trim(path.Clean("/"+dest), "/"), "/")
+	cur, err := lookup(root, "/")
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < len(comps); {
+		prefix := "/" + strings.Join(comps[:i+1], "/")
+		h, err := lookup(root, prefix)
 		if err == nil {
-			if err := checkKind(h, dest, dir); err != nil {
-				h.Close()
-				return nil, err
-			}
-			return h, nil
+			cur.Close()
+			cur = h
+			i++
+			continue
 		}
 		if !errors.Is(err, os.ErrNotExist) {
-			return nil, badTarget(dest, err)
+			cur.Close()
+			return nil, err
 		}
-		if dir {
-			h, err := pathrs.MkdirAllHandle(root, dest, 0o755)
-			if err != nil {
-				return nil, badTarget(dest, err)
+		name := comps[i]
+		if link, lerr := readlinkat(cur, name); lerr == nil {
+			// A dangling link: go where it points, inside root.
+			cur.Close()
+			if links++; links > maxLinks {
+				return nil, unix.ELOOP
 			}
-			return h, nil
+			if !path.IsAbs(link) {
+				link = path.Join("/"+strings.Join(comps[:i], "/"), link)
+			}
+			dest = path.Join(link, strings.Join(comps[i+1:], "/"))
+			goto restart
 		}
-		parent, err := pathrs.MkdirAllHandle(root, path.Dir(dest), 0o755)
-		if err != nil {
-			return nil, badTarget(dest, err)
+		last := i == len(comps)-1
+		if last && !dir {
+			fd, err := unix.Openat(int(cur.Fd()), name, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
+			if err == nil {
+				cur.Close()
+				return os.NewFile(uintptr(fd), prefix), nil
+			}
+			if !errors.Is(err, unix.EEXIST) {
+				cur.Close()
+				return nil, err
+			}
+			continue // raced with something: look again
 		}
-		base := path.Base(dest)
-		fd, err := unix.Openat(int(parent.Fd()), base, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o644)
-		if err == nil {
-			parent.Close()
-			return os.NewFile(uintptr(fd), dest), nil
+		if err := unix.Mkdirat(int(cur.Fd()), name, 0o755); err != nil && !errors.Is(err, unix.EEXIST) {
+			cur.Close()
+			return nil, err
 		}
-		if !errors.Is(err, unix.EEXIST) {
-			parent.Close()
-			return nil, fmt.Errorf("creating the file %s in the rootfs: %w", dest, err)
-		}
-		// A dangling symlink (Ubuntu's /etc/resolv.conf is one in a
-		// rootfs): create the file where it points, inside the rootfs.
-		link, lerr := readlinkat(parent, base)
-		parent.Close()
-		if lerr != nil {
-			return nil, fmt.Errorf("creating the file %s in the rootfs: %w", dest, err)
-		}
-		if !path.IsAbs(link) {
-			link = path.Join(path.Dir(dest), link)
-		}
-		dest = path.Clean("/" + link)
+		// Loop: the lookup of prefix now finds the new directory.
 	}
-	return nil, fmt.Errorf("resolving %s in the rootfs: too many symbolic links", dest)
+	if err := checkKind(cur, dest, dir); err != nil {
+		cur.Close()
+		return nil, err
+	}
+	return cur, nil
 }
 
 // badTarget is the one line for a mount point that cannot be resolved or
-// made inside the rootfs: typically a symlink on the way that points
-// nowhere inside it (or through /proc's magic links), which urun does not
-// follow out of the rootfs.
+// made inside the rootfs: a symlink loop, a link through /proc's magic
+// links (which could lead out of the rootfs), or a file in the way.
 func badTarget(dest string, err error) error {
 	var errno unix.Errno
 	if errors.As(err, &errno) {
 		err = errno
 	}
-	return fmt.Errorf("mount point %s cannot be made inside the rootfs (%v): a symlink on the way leads out of it or nowhere; fix the rootfs or choose another container path", dest, err)
+	return fmt.Errorf("mount point %s cannot be made inside the rootfs (%v): a symlink on the way loops, goes through /proc, or a file is in the way; fix the rootfs or choose another container path", dest, err)
 }
 
 func readlinkat(dir *os.File, name string) (string, error) {
