@@ -231,3 +231,22 @@ func TestFilesBadInput(t *testing.T) {
 	}
 	testutil.NoMountsUnder(t, e.Rootfs, dir)
 }
+
+// A SIGKILL of urun while an overlay container writes leaves nothing: the
+// throwaway upper layer lives only in the container's mount namespace, and
+// the rootfs is as it was.
+func TestSIGKILLOfUrunLeavesNoOverlay(t *testing.T) {
+	e := user(t)
+	root := e.CopyRootfs(t)
+	vol := e.TempDir(t)
+	before := testutil.Tree(t, root)
+	cmd, _ := start(t, e, "run", "--network", "none", "--overlay", "--tmpfs", "/scratch", "-v", vol+":/vol", root, "sh", "-c",
+		"echo x >/written && echo y >/scratch/y && echo ready; sleep 1000")
+	cmd.Process.Kill()
+	cmd.Wait()
+	if after := testutil.Tree(t, root); after != before {
+		t.Errorf("the rootfs changed")
+	}
+	testutil.NoMountsUnder(t, root, vol)
+	// CheckClean (at cleanup): no process or state left.
+}
