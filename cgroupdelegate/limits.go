@@ -25,9 +25,15 @@ type Limits struct {
 	// period, cpu.max); 0 means none.
 	CPUs float64
 	// PidsMax is the maximum number of tasks (processes and threads,
-	// pids.max); 0 means none.
+	// pids.max); 0 means DefaultPidsMax when a scope is made anyway, -1
+	// none at all (podman's --pids-limit -1).
 	PidsMax int64
 }
+
+// DefaultPidsMax is podman's default --pids-limit. It is a soft default: it
+// applies when the container gets a scope anyway, and never makes a scope
+// necessary on a host that cannot give one.
+const DefaultPidsMax = 2048
 
 // MinMemory is the smallest memory limit accepted. Below it the init stage and
 // a shell cannot even start, and the user would see a confusing OOM kill
@@ -40,7 +46,7 @@ const MinCPUs = 0.01
 
 // Any reports whether at least one limit is requested.
 func (l Limits) Any() bool {
-	return l.MemoryMax != 0 || l.MemorySwap != 0 || l.CPUs != 0 || l.PidsMax != 0
+	return l.MemoryMax != 0 || l.MemorySwap != 0 || l.CPUs != 0 || l.PidsMax > 0
 }
 
 // Validate checks the limits against each other and against this machine.
@@ -64,8 +70,8 @@ func (l Limits) Validate() error {
 		return fmt.Errorf("--cpus %v is too small: the minimum is %v", l.CPUs, MinCPUs)
 	case l.CPUs > float64(runtime.NumCPU()):
 		return fmt.Errorf("--cpus %v is more than the %d CPUs this machine has", l.CPUs, runtime.NumCPU())
-	case l.PidsMax < 0:
-		return fmt.Errorf("invalid --pids-limit %d: use a positive number of tasks", l.PidsMax)
+	case l.PidsMax < -1:
+		return fmt.Errorf("invalid --pids-limit %d: use a positive number of tasks, or -1 for no limit", l.PidsMax)
 	}
 	return nil
 }

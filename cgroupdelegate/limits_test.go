@@ -126,6 +126,7 @@ func TestValidate(t *testing.T) {
 		{"nan cpus", Limits{CPUs: math.NaN()}, false},
 		{"negative pids", Limits{PidsMax: -5}, false},
 		{"pids", Limits{PidsMax: 20}, true},
+		{"no pids limit", Limits{PidsMax: -1}, true},
 	} {
 		err := tc.l.Validate()
 		if (err == nil) != tc.ok {
@@ -154,7 +155,7 @@ func TestSwapMaxAndQuota(t *testing.T) {
 	if q := (Limits{CPUs: 0.5}).cpuQuotaPerSec(); q != 500000 {
 		t.Errorf("cpuQuotaPerSec(0.5) = %d, want 500000", q)
 	}
-	if !(Limits{PidsMax: 1}).Any() || (Limits{}).Any() {
+	if !(Limits{PidsMax: 1}).Any() || (Limits{}).Any() || (Limits{PidsMax: -1}).Any() {
 		t.Error("Any() is wrong")
 	}
 }

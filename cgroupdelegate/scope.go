@@ -194,8 +194,16 @@ func (s *Scope) properties(pid int, desc string) []sd.Property {
 	if l.CPUs > 0 {
 		p = append(p, sd.Property{Name: "CPUQuotaPerSecUSec", Value: dbus.MakeVariant(l.cpuQuotaPerSec())})
 	}
-	if l.PidsMax > 0 {
+	switch {
+	case l.PidsMax > 0:
 		p = append(p, sd.Property{Name: "TasksMax", Value: dbus.MakeVariant(uint64(l.PidsMax))})
+	case l.PidsMax == 0:
+		// podman's default, only because the scope exists anyway; it is
+		// not read back, so a manager without the pids controller still
+		// runs the container.
+		p = append(p, sd.Property{Name: "TasksMax", Value: dbus.MakeVariant(uint64(DefaultPidsMax))})
+	default:
+		p = append(p, sd.Property{Name: "TasksMax", Value: dbus.MakeVariant(uint64(math.MaxUint64))})
 	}
 	return p
 }

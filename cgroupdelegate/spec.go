@@ -14,7 +14,7 @@ const cpuPeriod = 100000
 // the runtime carries them (nil when there are none). OCI's memory.swap is,
 // like docker's --memory-swap, memory plus swap.
 func (l Limits) Resources() *specs.LinuxResources {
-	if !l.Any() {
+	if !l.Any() && l.PidsMax == 0 {
 		return nil
 	}
 	r := &specs.LinuxResources{}

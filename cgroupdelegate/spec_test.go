@@ -11,9 +11,10 @@ func TestResourcesRoundTrip(t *testing.T) {
 		{CPUs: 1.75},
 		{CPUs: 0.01},
 		{PidsMax: 1},
+		{PidsMax: -1},
 	} {
 		r := l.Resources()
-		if (r == nil) != !l.Any() {
+		if (r == nil) != (!l.Any() && l.PidsMax == 0) {
 			t.Errorf("%+v: resources %v", l, r)
 		}
 		if got := LimitsFromSpec(r); got != l {

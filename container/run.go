@@ -107,10 +107,11 @@ func (r *run) start() error {
 		// id maps are being set up; slirp.Start waits for the result.
 		go func() { _, _ = slirp.Probe() }()
 	}
-	maps, err := idmap.PlanFor()
+	maps, err := planMaps(c.Spec)
 	if err != nil {
 		return err
 	}
+	r.withoutID0(maps)
 	if maps.Notice != "" && !c.Quiet {
 		fmt.Fprintln(c.Stderr, maps.Notice)
 	}
@@ -126,6 +127,9 @@ func (r *run) start() error {
 	r.defer_(func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
 	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
+		return err
+	}
+	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
 		return err
 	}
 

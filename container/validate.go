@@ -58,13 +58,15 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 	if err == nil {
 		st, err = os.Stat(wd)
 	}
-	// A directory of a subordinate id may be closed to the host user but
-	// open to container root: the init stage checks it again from inside.
-	if errors.Is(err, os.ErrPermission) {
+	// A missing work directory is created by the init stage (docker's
+	// behaviour); a directory of a subordinate id may be closed to the host
+	// user but open to container root: the init stage checks it again from
+	// inside.
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
 		return nil
 	}
 	if err != nil || !st.IsDir() {
-		return fmt.Errorf("workdir %s is not a directory in the rootfs %s; create it there or choose another with -w", s.Process.Cwd, root)
+		return fmt.Errorf("workdir %s is not a directory in the rootfs %s; remove what is there or choose another with -w", s.Process.Cwd, root)
 	}
 	return nil
 }

@@ -50,8 +50,15 @@ type Maps struct {
 // Full reports whether both maps carry subordinate ranges.
 func (m *Maps) Full() bool { return m.UID.helper != "" && m.GID.helper != "" }
 
-// PlanFor plans the maps for the calling user.
-func PlanFor() (*Maps, error) {
+// PlanFor plans the maps for the calling user: container root is the user.
+func PlanFor() (*Maps, error) { return planFor(false) }
+
+// PlanKeepIDFor plans podman's --userns keep-id maps for the calling user:
+// the user's uid and gid are the same inside as outside (PlanKeepID); without
+// ranges only those two ids are mapped, each onto itself.
+func PlanKeepIDFor() (*Maps, error) { return planFor(true) }
+
+func planFor(keepID bool) (*Maps, error) {
 	uid, gid := os.Getuid(), os.Getgid()
 	if uid == 0 {
 		// Root maps the container's ids onto its own: container root is real
@@ -78,10 +85,17 @@ func PlanFor() (*Maps, error) {
 			reasons = append(reasons, fmt.Sprintf("%s not found (install the uidmap package)", k.helper))
 		default:
 			m.helper = helper
-			m.Lines = Plan(uint32(own), ranges)
+			if keepID {
+				m.Lines = PlanKeepID(uint32(own), ranges)
+			} else {
+				m.Lines = Plan(uint32(own), ranges)
+			}
 			return m, nil
 		}
 		m.Lines = []Mapping{{0, uint32(own), 1}}
+		if keepID {
+			m.Lines = []Mapping{{uint32(own), uint32(own), 1}}
+		}
 		return m, nil
 	}
 	u, err := plan(uidKind, SubUIDFile, uid)
@@ -98,8 +112,12 @@ func PlanFor() (*Maps, error) {
 		if n == "" {
 			n = strconv.Itoa(uid)
 		}
-		m.Notice = fmt.Sprintf("urun: notice: %s; mapping only your own ids (container root); for full ranges ask an admin: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s",
-			dedupJoin(reasons), n)
+		inside := "container root"
+		if keepID {
+			inside = "the same ids inside"
+		}
+		m.Notice = fmt.Sprintf("urun: notice: %s; mapping only your own ids (%s); for full ranges ask an admin: usermod --add-subuids 100000-165535 --add-subgids 100000-165535 %s",
+			dedupJoin(reasons), inside, n)
 	}
 	return m, nil
 }

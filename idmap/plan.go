@@ -79,3 +79,67 @@ func Contains(m []Mapping, id uint32) bool {
 	}
 	return false
 }
+
+// PlanKeepID makes podman's --userns keep-id map: the user's own id is the
+// same inside as outside, and the subordinate ranges, laid end to end, fill
+// the container ids below it (0..own-1) and above it (own+1...). With first
+// subuid S and N ids that is `0 S own`, `own own 1`, `own+1 S+own N-own`.
+// When the ranges hold fewer than own ids, the ids between them and own stay
+// unmapped. Ranges that contain own, or overlap an earlier one, are skipped.
+func PlanKeepID(own uint32, ranges []Range) []Mapping {
+	self := Mapping{ContainerID: own, HostID: own, Size: 1}
+	var m []Mapping
+	next := uint64(0)
+	placed := false
+	add := func(x Mapping) bool {
+		if len(m) == maxLines {
+			return false
+		}
+		m = append(m, x)
+		return true
+	}
+	var used []Mapping
+	for _, r := range ranges {
+		if own >= r.Start && uint64(own) < uint64(r.Start)+uint64(r.Count) {
+			continue
+		}
+		if overlaps(used, r) {
+			continue
+		}
+		used = append(used, Mapping{HostID: r.Start, Size: r.Count})
+		host, count := uint64(r.Start), uint64(r.Count)
+		if !placed && next+count > uint64(own) {
+			// This range crosses own: the part below it, then own, then
+			// the rest above it.
+			below := uint64(own) - next
+			if below > 0 && !add(Mapping{ContainerID: uint32(next), HostID: uint32(host), Size: uint32(below)}) {
+				break
+			}
+			if !add(self) {
+				break
+			}
+			placed = true
+			host, count, next = host+below, count-below, uint64(own)+1
+			if count == 0 {
+				continue
+			}
+		}
+		if next+count-1 > maxID {
+			count = maxID - next + 1
+			if count == 0 || next > maxID {
+				break
+			}
+		}
+		if !add(Mapping{ContainerID: uint32(next), HostID: uint32(host), Size: uint32(count)}) {
+			break
+		}
+		next += count
+	}
+	if !placed {
+		if len(m) == maxLines {
+			m = m[:maxLines-1]
+		}
+		m = append(m, self)
+	}
+	return m
+}

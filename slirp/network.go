@@ -57,6 +57,10 @@ type Network struct {
 	// connections are made from; invalid (zero) means the kernel chooses.
 	OutboundAddr  netip.Addr
 	OutboundAddr6 netip.Addr
+	// NoSandbox leaves out --enable-sandbox. The runtime sets it when the
+	// container's user namespace has no id 0 (keep-id without subordinate
+	// ranges): the sandbox switches to uid and gid 0 there and fails.
+	NoSandbox bool
 }
 
 // ParseNetwork parses a --network value in podman's spelling: "none",

@@ -260,7 +260,7 @@ func buildArgs(f Features, n Network, pid, readyFD, exitFD int, apiSocket string
 	}
 	// Hardening where the version has it: a private mount namespace with
 	// nothing in it, and a syscall filter.
-	if f.EnableSandbox {
+	if f.EnableSandbox && !n.NoSandbox {
 		args = append(args, "--enable-sandbox")
 	}
 	if f.EnableSeccomp {

@@ -22,6 +22,8 @@ type Options struct {
 	Terminal bool
 	// Security: --security-opt (seccomp, no-new-privileges).
 	Security SecurityOpts
+	// Process: the user, capabilities, rlimits and sysctls (process.go).
+	Process ProcessOptions
 
 	// Files (-v, --mount, --tmpfs, --read-only, --overlay): Mounts are the
 	// user's mounts in command-line order, after the default ones; ReadOnly
@@ -67,7 +69,6 @@ var ReadonlyPaths = []string{
 // checked against each other or the host (a profile file, a user name).
 func New(o Options) (*specs.Spec, error) {
 	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
-	caps := append([]string(nil), DefaultCaps...)
 	ns := []specs.LinuxNamespace{
 		{Type: specs.UserNamespace}, {Type: specs.PIDNamespace}, {Type: specs.UTSNamespace},
 		{Type: specs.MountNamespace}, {Type: specs.IPCNamespace}, {Type: specs.CgroupNamespace},
@@ -80,20 +81,16 @@ func New(o Options) (*specs.Spec, error) {
 		Hostname: o.Hostname,
 		Root:     &specs.Root{Path: o.Rootfs},
 		Process: &specs.Process{
-			Terminal:        o.Terminal,
-			Args:            o.Args,
-			Env:             env,
-			Cwd:             o.Workdir,
-			NoNewPrivileges: true,
-			Capabilities: &specs.LinuxCapabilities{
-				Bounding: caps, Effective: caps, Permitted: caps,
-			},
+			Terminal: o.Terminal,
+			Args:     o.Args,
+			Env:      env,
+			Cwd:      o.Workdir,
 		},
 		Mounts: DefaultMounts(),
 		Linux: &specs.Linux{
 			Namespaces:    ns,
-			MaskedPaths:   MaskedPaths,
-			ReadonlyPaths: ReadonlyPaths,
+			MaskedPaths:   append([]string(nil), MaskedPaths...),
+			ReadonlyPaths: append([]string(nil), ReadonlyPaths...),
 		},
 	}
 	s.Root.Readonly = o.ReadOnly
@@ -108,6 +105,9 @@ func New(o Options) (*specs.Spec, error) {
 	s.Annotations = map[string]string{userMountsAnnotation: strconv.Itoa(len(o.Mounts))}
 	if o.Overlay != nil {
 		s.Annotations[OverlayAnnotation] = o.Overlay.Dir
+	}
+	if err := processPart(s, o); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

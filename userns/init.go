@@ -86,6 +86,9 @@ func setup(c *Config) *InitError {
 	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 		return failf("unsharing the cgroup namespace: %v", err)
 	}
+	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
+		return ie
+	}
 	if err := mount.Setup(s, mount.Options{
 		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
 	}); err != nil {
@@ -101,9 +104,9 @@ func setup(c *Config) *InitError {
 			return failf("bringing up lo: %v", err)
 		}
 	}
-	// Drop the host user's supplementary groups where the gid map allows it;
-	// with a single-id map setgroups is denied and there is nothing to drop.
-	_ = unix.Setgroups(nil)
+	if err := makeWorkdir(s.Process.Cwd, s.Process.User.UID, s.Process.User.GID); err != nil {
+		return failf("creating the work directory %s: %v", s.Process.Cwd, err)
+	}
 	if err := unix.Chdir(s.Process.Cwd); err != nil {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
@@ -141,15 +144,24 @@ func execCommand(c *Config) *InitError {
 		if err := setupTerminal(c); err != nil {
 			return failf("setting up the container's terminal: %v", err)
 		}
+		if err := giveTerminal(p.User.UID); err != nil {
+			return failf("giving the container's terminal to uid %d: %v", p.User.UID, err)
+		}
 	}
-	if err := dropCapabilities(p.Capabilities.Bounding); err != nil {
-		return failf("dropping capabilities: %v", err)
+	if ie := setRlimits(p.Rlimits); ie != nil {
+		return ie
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return failf("setting no_new_privs: %v", err)
 		}
 	}
+	// seccomp: loaded here when no_new_privs is off: without it loading a
+	// filter needs CAP_SYS_ADMIN, which setUser is about to drop.
+	if ie := setUser(p); ie != nil {
+		return ie
+	}
+	// seccomp: loaded here when no_new_privs is on, last before the exec.
 	// Nothing but stdio may reach the command; the error pipe closes on exec,
 	// which tells the parent the command is running.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {

@@ -12,7 +12,7 @@ type LimitFlags struct {
 	Memory     string `short:"m" aliases:"mem" help:"Memory limit: a size like 100M or 1g (needs cgroup v2 and a systemd user manager)." placeholder:"SIZE"`
 	MemorySwap string `name:"memory-swap" help:"Memory plus swap limit (docker's meaning): a size, or -1 for unlimited swap; default: swap as large as --memory." placeholder:"SIZE"`
 	CPUs       string `name:"cpus" aliases:"cpu" help:"CPU limit in CPUs: 0.5 is half of one CPU, 2 is two CPUs." placeholder:"N"`
-	PidsLimit  int64  `name:"pids-limit" help:"Maximum number of processes and threads in the container." placeholder:"N"`
+	PidsLimit  int64  `name:"pids-limit" help:"Maximum number of processes and threads in the container (default 2048, as podman, when the container gets a cgroup scope anyway; -1 for no limit)." placeholder:"N"`
 }
 
 // limitsOptions are the parsed limits.

@@ -318,3 +318,27 @@ func TestHostMountsUntouched(t *testing.T) {
 		t.Error("/sys/fs/cgroup is no longer cgroup2 after a run")
 	}
 }
+
+// TestDefaultPidsLimit: a container that gets a scope anyway gets podman's
+// default pids limit of 2048 without asking; --pids-limit -1 lifts it.
+func TestDefaultPidsLimit(t *testing.T) {
+	v := needVM(t)
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "2048"},
+		{[]string{"--pids-limit", "-1"}, "max"},
+	} {
+		args := append(append([]string{"run"}, c.flags...), v.rootfs, "sleep", "1000")
+		cmd, scope := startBackground(t, v, args...)
+		if got := readTrim(filepath.Join(scope, "pids.max")); got != c.want {
+			t.Errorf("urun %v: pids.max = %q, want %s", c.flags, got, c.want)
+		}
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if !waitFor(60*time.Second, func() bool { return len(v.liveScopes()) == 0 }) {
+			t.Fatalf("the scope of urun %v stayed: %v", c.flags, v.liveScopes())
+		}
+	}
+}

@@ -1,0 +1,155 @@
+package userns
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+
+	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/spec"
+	"golang.org/x/sys/unix"
+)
+
+// setUser makes the stage the container user, runc's finalizeNamespace
+// order: bounding set first (needs CAP_SETPCAP), then groups, gid and uid
+// with PR_SET_KEEPCAPS so the permitted set survives the change from root,
+// then the process's capability sets.
+func setUser(p *specs.Process) *InitError {
+	if err := dropBounding(p.Capabilities.Bounding); err != nil {
+		return failf("dropping capabilities: %v", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 1, 0, 0, 0); err != nil {
+		return failf("keeping capabilities over the user change: %v", err)
+	}
+	u := p.User
+	gids := make([]int, len(u.AdditionalGids))
+	for i, g := range u.AdditionalGids {
+		gids[i] = int(g)
+	}
+	// setgroups is denied where the gid map was written without the helper
+	// (a one-id map): there is then nothing to drop, but groups asked for
+	// cannot be had.
+	if err := unix.Setgroups(gids); err != nil && len(gids) > 0 {
+		return failf("setting the supplementary groups %v: %v (they need subordinate gid ranges: ask an admin for /etc/subgid entries)", u.AdditionalGids, err)
+	}
+	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+		return failf("switching to gid %d: %v", u.GID, err)
+	}
+	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+		return failf("switching to uid %d: %v", u.UID, err)
+	}
+	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
+		return failf("clearing keepcaps: %v", err)
+	}
+	if err := setCaps(p.Capabilities); err != nil {
+		return failf("setting capabilities: %v", err)
+	}
+	return nil
+}
+
+// setRlimits applies --ulimit before the exec. The parent has checked the
+// hard limits against its own, so a failure here is unexpected.
+func setRlimits(rl []specs.POSIXRlimit) *InitError {
+	for _, r := range rl {
+		res, ok := spec.RlimitResource(r.Type)
+		if !ok {
+			return failf("unknown rlimit %s", r.Type)
+		}
+		if err := unix.Setrlimit(res, &unix.Rlimit{Cur: r.Soft, Max: r.Hard}); err != nil {
+			return failf("setting %s to %d:%d: %v (a hard limit cannot go above the one urun runs with)", r.Type, r.Soft, r.Hard, err)
+		}
+	}
+	return nil
+}
+
+// setSysctls writes the container's sysctls. It runs before the mounts,
+// through the /proc the stage inherited: namespaced sysctls under /proc/sys
+// show the namespaces of the process that opens them (this stage's own), and
+// later the container's /proc/sys is read-only.
+func setSysctls(sysctls map[string]string) *InitError {
+	for k, v := range sysctls {
+		if _, err := spec.SysctlNamespace(k); err != nil {
+			return failf("%v", err)
+		}
+		p := spec.SysctlPath(k)
+		f, err := os.OpenFile(p, os.O_WRONLY|unix.O_NOFOLLOW, 0)
+		if err == nil {
+			_, err = f.WriteString(v)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return failf("--sysctl %s: this kernel has no such sysctl", k)
+			}
+			return failf("--sysctl %s=%s: the kernel refused it (%v); ids in a value must be mapped in the container", k, v, unwrapPath(err))
+		}
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// makeWorkdir creates a missing work directory as docker does, owned by the
+// container user. It runs after pivot_root and resolves the path with
+// pathrs-lite inside the container's root, so no symlink in the rootfs can
+// make it create or chown anything elsewhere.
+func makeWorkdir(cwd string, uid, gid uint32) error {
+	root, err := os.OpenFile("/", unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	if h, err := pathrs.OpenatInRoot(root, cwd); err == nil {
+		h.Close()
+		return nil
+	}
+	// The components past the deepest existing one are made here, and only
+	// they are given to the user.
+	comps := strings.Split(strings.Trim(path.Clean(cwd), "/"), "/")
+	have := 0
+	for i := len(comps) - 1; i > 0; i-- {
+		if h, err := pathrs.OpenatInRoot(root, "/"+strings.Join(comps[:i], "/")); err == nil {
+			h.Close()
+			have = i
+			break
+		}
+	}
+	d, err := pathrs.MkdirAllHandle(root, cwd, 0o755)
+	if err != nil {
+		return err
+	}
+	d.Close()
+	for i := have + 1; i <= len(comps); i++ {
+		h, err := pathrs.OpenatInRoot(root, "/"+strings.Join(comps[:i], "/"))
+		if err != nil {
+			return err
+		}
+		err = unix.Fchownat(int(h.Fd()), "", int(uid), int(gid), unix.AT_EMPTY_PATH|unix.AT_SYMLINK_NOFOLLOW)
+		h.Close()
+		if err != nil {
+			return fmt.Errorf("giving %s to %d:%d: %w", "/"+strings.Join(comps[:i], "/"), uid, gid, err)
+		}
+	}
+	return nil
+}
+
+// giveTerminal makes the terminal on stdin the container user's, as a login
+// does: a program that opens /dev/tty (sudo's prompt, less) then works for
+// a user other than root. The group stays the one devpts gave it (tty).
+func giveTerminal(uid uint32) error {
+	if uid == 0 {
+		return nil
+	}
+	return unix.Fchown(0, int(uid), -1)
+}
