@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,16 +23,15 @@ func owner(t *testing.T, p string) int {
 }
 
 // A CI job: the source tree goes in read-only, the results come out through
-// a writable volume, owned on the host by the user who ran the job (the
-// container's root, as -u 0 is: -u and --userns keep-id are the process
-// flags' part).
+// a writable volume, owned on the host by the user who ran the job as the
+// container's root (-u 0).
 func TestCIJobReadsSourceWritesResults(t *testing.T) {
 	e := user(t)
 	dir := e.TempDir(t)
 	src, out := filepath.Join(dir, "src"), filepath.Join(dir, "out")
 	e.Sh(t, "mkdir "+src+" "+out+" && printf 'a\\nb\\nc\\n' >"+src+"/input && echo 'verbose=1' >"+dir+"/ci.conf")
 	before := testutil.Tree(t, src)
-	r := e.Run(t, "", "run", "--network", "none", "-v", src+":/src:ro", "-v", out+":/out", "-v", dir+"/ci.conf:/etc/ci.conf:ro",
+	r := e.Run(t, "", "run", "--network", "none", "-u", "0", "-v", src+":/src:ro", "-v", out+":/out", "-v", dir+"/ci.conf:/etc/ci.conf:ro",
 		"-w", "/src", e.Rootfs, "sh", "-c", `wc -l <input >/out/lines && cp /etc/ci.conf /out/ && mkdir /out/logs && echo done >/out/logs/build.log`)
 	if r.Status != 0 {
 		t.Fatalf("status %d: %s", r.Status, r.Stderr)
@@ -249,4 +249,27 @@ func TestSIGKILLOfUrunLeavesNoOverlay(t *testing.T) {
 	}
 	testutil.NoMountsUnder(t, root, vol)
 	// CheckClean (at cleanup): no process or state left.
+}
+
+// The README's CI recipe: a pristine rootfs (--overlay), the workspace
+// mounted, the job run as the user (keep-id); results are the user's.
+func TestCIRecipeOverlayKeepID(t *testing.T) {
+	e := user(t)
+	root := e.CopyRootfs(t)
+	ws := e.TempDir(t)
+	e.Sh(t, "echo 'int main;' >"+ws+"/main.c")
+	before := testutil.Tree(t, root)
+	out := e.MustRun(t, "run", "--network", "none", "--overlay", "--userns", "keep-id", "-v", ws+":/src", "-w", "/src", root,
+		"sh", "-c", "id -u; cat main.c >main.o && mkdir -p build && echo ok >build/log && echo cached >/var/tool-cache")
+	if strings.TrimSpace(out) != strconv.Itoa(e.UID) {
+		t.Errorf("id -u inside: %q, want %d", out, e.UID)
+	}
+	for _, f := range []string{"main.o", "build", "build/log"} {
+		if u := owner(t, filepath.Join(ws, f)); u != e.UID {
+			t.Errorf("%s is owned by uid %d, want %d", f, u, e.UID)
+		}
+	}
+	if after := testutil.Tree(t, root); after != before {
+		t.Errorf("the rootfs changed")
+	}
 }
