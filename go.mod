@@ -14,5 +14,9 @@ require (
 	github.com/creack/pty v1.1.24
 	github.com/docker/go-units v0.5.0
 	github.com/godbus/dbus/v5 v5.2.4
+	github.com/moby/profiles/seccomp v0.3.0
+	golang.org/x/net v0.62.0
 	golang.org/x/term v0.47.0
 )
+
+require cyphar.com/go-pathrs v0.2.5 // indirect

@@ -13,6 +13,7 @@ import (
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/pty"
+	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/state"
@@ -47,6 +48,8 @@ type run struct {
 	limits cgroupdelegate.Limits
 	scope  *cgroupdelegate.Scope
 	slirp  *slirp.Slirp
+	// seccomp is the compiled filter for the init stage (nil: none).
+	seccomp *seccomp.Program
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
 	tty     *pty.Session
@@ -90,6 +93,9 @@ func (r *run) fail(err error) int {
 func (r *run) start() error {
 	c := r.c
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
+		return err
+	}
+	if err := r.compileSeccomp(); err != nil {
 		return err
 	}
 	overlay, err := prepareOverlay(c.Spec)
@@ -192,11 +198,12 @@ func (r *run) start() error {
 		return err
 	}
 	cfg := &userns.Config{
-		Spec:           c.Spec,
+		Spec:           stageSpec(c.Spec),
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		HaveScope:      r.scope != nil,
 		Overlay:        overlay,
+		Seccomp:        r.seccomp,
 	}
 	released = true
 	// Once the stage is set up the container holds what it needs from the

@@ -109,6 +109,11 @@ func New(o Options) (*specs.Spec, error) {
 	if err := processPart(s, o); err != nil {
 		return nil, err
 	}
+	// After processPart: the profile follows the final bounding set.
+	var err error
+	if s.Linux.Seccomp, err = Seccomp(o.Security.Seccomp, s.Process.Capabilities.Bounding); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -156,12 +156,25 @@ func execCommand(c *Config) *InitError {
 			return failf("setting no_new_privs: %v", err)
 		}
 	}
-	// seccomp: loaded here when no_new_privs is off: without it loading a
-	// filter needs CAP_SYS_ADMIN, which setUser is about to drop.
+	// seccomp(2) needs no_new_privs or CAP_SYS_ADMIN in this user namespace
+	// (runc's order). Without no_new_privs the filter goes on here, while
+	// the stage still has every capability, which setUser is about to drop;
+	// what is left before the exec (setgroups, setres[ug]id, prctl, capget,
+	// capset, close_range, execve) the default profile lets through.
+	if c.Seccomp != nil && !p.NoNewPrivileges {
+		if err := c.Seccomp.Load(); err != nil {
+			return failf("%v", err)
+		}
+	}
 	if ie := setUser(p); ie != nil {
 		return ie
 	}
-	// seccomp: loaded here when no_new_privs is on, last before the exec.
+	// With no_new_privs, last before the exec.
+	if c.Seccomp != nil && p.NoNewPrivileges {
+		if err := c.Seccomp.Load(); err != nil {
+			return failf("%v", err)
+		}
+	}
 	// Nothing but stdio may reach the command; the error pipe closes on exec,
 	// which tells the parent the command is running.
 	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {

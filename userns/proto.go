@@ -6,6 +6,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
+	"github.com/urun-dev/urun/seccomp"
 )
 
 // initArg is the hidden argument that makes the urun binary run the init stage.
@@ -33,6 +34,9 @@ type Config struct {
 	// ConsoleFd is the stage's fd of the console socket (set by Release
 	// from StartOptions.ConsoleSocket); 0: no terminal.
 	ConsoleFd int `json:"consoleFd,omitempty"`
+	// Seccomp is the compiled filter the stage loads last before the exec
+	// (nil: none). The parent compiles it so the stage only loads.
+	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 }
 
 // Sync bytes: the stage's "set up, waiting to exec" on the error pipe (a
