@@ -15,7 +15,8 @@ require (
 	github.com/docker/go-units v0.5.0
 	github.com/godbus/dbus/v5 v5.2.4
 	github.com/moby/profiles/seccomp v0.3.0
-	github.com/moby/sys/mountinfo v0.7.3
 	golang.org/x/net v0.62.0
 	golang.org/x/term v0.47.0
 )
+
+require cyphar.com/go-pathrs v0.2.5 // indirect

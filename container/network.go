@@ -8,6 +8,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/slirp"
+	"github.com/urun-dev/urun/spec"
 )
 
 // Network is the container's network as the user asked for it: the mode
@@ -40,22 +41,26 @@ func checkNetwork(n *Network) error {
 // no --dns the host's own /etc/resolv.conf is bound read-only, since the
 // container uses the host's resolver.
 func etcFiles(s *specs.Spec, dir string, n *Network) error {
+	// A user's own mount of either file wins, as in podman.
 	hosts := filepath.Join(dir, "hosts")
 	if err := os.WriteFile(hosts, slirp.Hosts(n.Net, s.Hostname, n.AddHosts), 0o644); err != nil {
 		return fmt.Errorf("writing the container's hosts file: %w", err)
 	}
-	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/hosts", Type: "bind", Source: hosts, Options: []string{"bind"}})
+	if !spec.HasDest(s, "/etc/hosts") {
+		spec.AddSystemMounts(s, specs.Mount{Destination: "/etc/hosts", Type: "bind", Source: hosts, Options: []string{"bind"}})
+	}
 	resolv := slirp.ResolvConf(n.Net, n.DNS)
 	switch {
+	case spec.HasDest(s, "/etc/resolv.conf"):
 	case resolv != nil:
 		p := filepath.Join(dir, "resolv.conf")
 		if err := os.WriteFile(p, resolv, 0o644); err != nil {
 			return fmt.Errorf("writing the container's resolv.conf: %w", err)
 		}
-		s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind", Source: p, Options: []string{"bind"}})
+		spec.AddSystemMounts(s, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind", Source: p, Options: []string{"bind"}})
 	case n.Net.Mode == slirp.Host:
 		if _, err := os.Stat("/etc/resolv.conf"); err == nil {
-			s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind", Source: "/etc/resolv.conf", Options: []string{"bind", "ro"}})
+			spec.AddSystemMounts(s, specs.Mount{Destination: "/etc/resolv.conf", Type: "bind", Source: "/etc/resolv.conf", Options: []string{"bind", "ro"}})
 		}
 	}
 	return nil

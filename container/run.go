@@ -98,6 +98,10 @@ func (r *run) start() error {
 	if err := r.compileSeccomp(); err != nil {
 		return err
 	}
+	overlay, err := prepareOverlay(c.Spec)
+	if err != nil {
+		return err
+	}
 	if err := cgroupdelegate.Precheck(r.limits); err != nil {
 		return err
 	}
@@ -197,6 +201,8 @@ func (r *run) start() error {
 		Spec:           stageSpec(c.Spec),
 		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
+		HaveScope:      r.scope != nil,
+		Overlay:        overlay,
 		Seccomp:        r.seccomp,
 	}
 	released = true

@@ -77,7 +77,9 @@ func keepIDPasswd(s *specs.Spec, dir string) error {
 	if err := os.WriteFile(p, append(old, entry...), 0o644); err != nil {
 		return fmt.Errorf("writing the container's passwd: %w", err)
 	}
-	s.Mounts = append(s.Mounts, specs.Mount{Destination: "/etc/passwd", Type: "bind", Source: p, Options: []string{"bind"}})
+	// Before the user's mounts, as /etc/hosts: a volume over /etc is not
+	// written to.
+	spec.AddSystemMounts(s, specs.Mount{Destination: "/etc/passwd", Type: "bind", Source: p, Options: []string{"bind"}})
 	return nil
 }
 

@@ -24,21 +24,57 @@ var flagOptions = map[string]struct {
 	"nodiratime":  {false, unix.MS_NODIRATIME},
 }
 
-// parseOptions splits OCI mount options into mount flags and file system data.
-func parseOptions(opts []string) (flags uintptr, data string) {
-	for _, o := range opts {
-		if f, ok := flagOptions[o]; ok {
+// propagationOptions are the OCI propagation options: the propagation type
+// and whether it applies to submounts too.
+var propagationOptions = map[string]struct {
+	prop      uint64
+	recursive bool
+}{
+	"private": {unix.MS_PRIVATE, false}, "rprivate": {unix.MS_PRIVATE, true},
+	"shared": {unix.MS_SHARED, false}, "rshared": {unix.MS_SHARED, true},
+	"slave": {unix.MS_SLAVE, false}, "rslave": {unix.MS_SLAVE, true},
+	"unbindable": {unix.MS_UNBINDABLE, false}, "runbindable": {unix.MS_UNBINDABLE, true},
+}
+
+// ChownOption is urun's own option on a bind mount (podman's `:U`): chown
+// the source recursively to the container process's user before mounting.
+// It is not a mount flag and never reaches the kernel.
+const ChownOption = "U"
+
+// options are the parsed OCI mount options.
+type options struct {
+	flags       uintptr // mount(2) flags
+	data        string  // file system options
+	propagation uint64
+	recProp     bool
+	chown       bool
+}
+
+// parseOptions splits OCI mount options into mount flags, propagation and
+// file system data.
+func parseOptions(opts []string) options {
+	var o options
+	for _, s := range opts {
+		if f, ok := flagOptions[s]; ok {
 			if f.clear {
-				flags &^= f.flag
+				o.flags &^= f.flag
 			} else {
-				flags |= f.flag
+				o.flags |= f.flag
 			}
 			continue
 		}
-		if data != "" {
-			data += ","
+		if p, ok := propagationOptions[s]; ok {
+			o.propagation, o.recProp = p.prop, p.recursive
+			continue
 		}
-		data += o
+		if s == ChownOption {
+			o.chown = true
+			continue
+		}
+		if o.data != "" {
+			o.data += ","
+		}
+		o.data += s
 	}
-	return flags, data
+	return o
 }

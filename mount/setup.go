@@ -3,12 +3,10 @@ package mount
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
-	securejoin "github.com/cyphar/filepath-securejoin"
-	"github.com/moby/sys/mountinfo"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 )
@@ -16,11 +14,20 @@ import (
 // Options tune the plan beyond what the OCI spec says.
 type Options struct {
 	// CgroupRequired makes a failed cgroup2 mount an error; otherwise the
-	// container simply has no cgroup file system (no limits were asked for).
+	// container gets an empty /sys/fs/cgroup (no limits were asked for).
 	CgroupRequired bool
+	// HaveScope says the init stage sits in a cgroup of its own (a
+	// delegated scope), so a cgroup2 mount shows only the container's
+	// cgroup. Without one the cgroup namespace would be rooted wherever
+	// urun was started, showing the host's tree: /sys/fs/cgroup is then
+	// an empty read-only tmpfs.
+	HaveScope bool
 	// GID5Mapped says whether gid 5 (tty) exists in the container, so devpts
 	// can give new terminals that group.
 	GID5Mapped bool
+	// Overlay, when set, mounts an overlay over the rootfs instead of
+	// binding it: the rootfs is a lower layer and is never written.
+	Overlay *Overlay
 }
 
 // devices are bind-mounted from the host: a user namespace cannot mknod, and a
@@ -42,157 +49,312 @@ func Setup(s *specs.Spec, o Options) error {
 		return fmt.Errorf("making / private: %w", err)
 	}
 	// pivot_root needs the new root to be a mount point.
-	if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-		return fmt.Errorf("bind-mounting the rootfs %s: %w", root, err)
-	}
-	for _, m := range s.Mounts {
-		if err := mountOne(root, m, o); err != nil {
+	if o.Overlay != nil {
+		if err := mountOverlay(root, o.Overlay); err != nil {
 			return err
 		}
-		if m.Destination == "/dev" {
-			if err := populateDev(root); err != nil {
-				return err
-			}
+	} else if err := unix.Mount(root, root, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind-mounting the rootfs %s: %w", root, err)
+	}
+	// Opened after the mount, so the handle is the new mount's root: every
+	// later path is resolved from it.
+	rootFd, err := os.OpenFile(root, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("opening the rootfs %s: %w", root, err)
+	}
+	defer rootFd.Close()
+	for _, m := range s.Mounts {
+		if err := mountOne(rootFd, s, m, o); err != nil {
+			return err
 		}
 	}
+	// Masks and read-only paths come after every user mount, so that a
+	// volume cannot uncover them.
 	if s.Linux != nil {
 		for _, p := range s.Linux.MaskedPaths {
-			if err := mask(root, p); err != nil {
+			if err := mask(rootFd, p); err != nil {
 				return err
 			}
 		}
 		for _, p := range s.Linux.ReadonlyPaths {
-			if err := readonly(root, p); err != nil {
+			if err := readonly(rootFd, p); err != nil {
 				return err
 			}
 		}
 	}
-	if err := pivot(root); err != nil {
+	if s.Root.Readonly {
+		// The root mount only: the tmpfs and volumes on it keep their own.
+		if err := setAttr(rootFd, unix.MOUNT_ATTR_RDONLY, 0, false); err != nil {
+			return fmt.Errorf("making the rootfs read-only: %w", err)
+		}
+	}
+	return pivot(rootFd)
+}
+
+func isBind(m specs.Mount, o options) bool {
+	return m.Type == "bind" || o.flags&unix.MS_BIND != 0
+}
+
+func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
+	opt := parseOptions(m.Options)
+	if isBind(m, opt) {
+		return bindOne(root, s, m, opt)
+	}
+	if err := noSymlink(root, m.Destination); err != nil {
 		return err
 	}
-	if s.Root.Readonly {
-		if err := remountRO("/"); err != nil {
+	if m.Type == "cgroup2" {
+		return mountCgroup(root, m, opt, o)
+	}
+	data := opt.data
+	if m.Type == "devpts" && o.GID5Mapped {
+		data += ",gid=5"
+	}
+	mnt, err := newFS(m.Type, m.Source, opt.flags, data)
+	if err != nil {
+		if m.Type == "sysfs" {
+			// A fresh sysfs needs a network namespace of our own; with
+			// the host's network the host's /sys is shown read-only.
+			return bindHostSys(root, m.Destination)
+		}
+		return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	}
+	defer mnt.Close()
+	dev := m.Destination == "/dev"
+	if dev {
+		// Filled while detached: nothing of the rootfs is reachable from
+		// the new tmpfs, whatever the rootfs's /dev was.
+		if err := populateDev(mnt); err != nil {
 			return err
 		}
+	}
+	target, err := ensureTarget(root, m.Destination, true)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := attach(mnt, target); err != nil {
+		return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	}
+	if dev {
+		return bindDevices(mnt)
 	}
 	return nil
 }
 
-// target resolves dest inside root without letting symlinks in the rootfs lead
-// outside it.
-func target(root, dest string) (string, error) {
-	p, err := securejoin.SecureJoin(root, dest)
-	if err != nil {
-		return "", fmt.Errorf("resolving %s in the rootfs: %w", dest, err)
+// bindOne bind-mounts a host path (a volume, /etc/hosts) into the rootfs: a
+// file onto a file, a directory onto a directory, read-only before it is
+// ever attached.
+func bindOne(root *os.File, s *specs.Spec, m specs.Mount, opt options) error {
+	recursive := opt.flags&unix.MS_REC != 0
+	if opt.chown {
+		var uid, gid uint32
+		if s.Process != nil {
+			uid, gid = s.Process.User.UID, s.Process.User.GID
+		}
+		if err := chownTree(m.Source, int(uid), int(gid)); err != nil {
+			return err
+		}
 	}
-	return p, nil
-}
-
-func mountOne(root string, m specs.Mount, o Options) error {
-	dst, err := target(root, m.Destination)
+	tree, err := cloneTree(m.Source, recursive)
+	if err != nil {
+		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
+	}
+	defer tree.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(tree.Fd()), &st); err != nil {
+		return fmt.Errorf("stat %s: %w", m.Source, err)
+	}
+	target, err := ensureTarget(root, m.Destination, st.Mode&unix.S_IFMT == unix.S_IFDIR)
 	if err != nil {
 		return err
 	}
-	flags, data := parseOptions(m.Options)
-	if m.Type == "devpts" && o.GID5Mapped {
-		data += ",gid=5"
+	defer target.Close()
+	if err := setAttr(tree, attrFlags(opt.flags), 0, recursive); err != nil {
+		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
 	}
-	bind := flags&unix.MS_BIND != 0
-	if err := makeTarget(dst, bind, m.Source); err != nil {
-		return fmt.Errorf("creating mount point %s: %w", m.Destination, err)
+	if err := attach(tree, target); err != nil {
+		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
 	}
-	if bind {
-		if err := unix.Mount(m.Source, dst, "", flags&(unix.MS_BIND|unix.MS_REC), ""); err != nil {
-			return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
-		}
-		if flags&unix.MS_RDONLY != 0 {
-			return remountRO(dst)
-		}
-		return nil
+	// Propagation is set once attached: a detached tree has no peers.
+	if err := setAttr(tree, 0, opt.propagation, opt.recProp); err != nil {
+		return fmt.Errorf("propagation of %s: %w", m.Destination, err)
 	}
-	err = unix.Mount(m.Source, dst, m.Type, flags, data)
-	switch {
-	case err == nil:
-		return nil
-	case m.Type == "sysfs":
-		// A fresh sysfs needs a network namespace of our own; with the host's
-		// network the host's /sys is shown read-only instead.
-		if err := unix.Mount("/sys", dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("bind-mounting /sys: %w", err)
-		}
-		return remountTreeRO(dst)
-	case m.Type == "cgroup2" && errors.Is(err, unix.EBUSY):
-		// The host's cgroup2 came along with the host's /sys, and the kernel
-		// will not stack a file system on itself: put a tmpfs between.
-		if err := unix.Mount("tmpfs", dst, "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0,mode=755"); err != nil {
-			return fmt.Errorf("covering the host's cgroup file system: %w", err)
-		}
-		if err = unix.Mount(m.Source, dst, m.Type, flags, data); err == nil || !o.CgroupRequired {
-			return nil
-		}
-	case m.Type == "cgroup2" && !o.CgroupRequired:
-		return nil
-	}
-	return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	return nil
 }
 
-// makeTarget creates the mount point: a file for a bind mount of a file,
-// otherwise a directory.
-func makeTarget(dst string, bind bool, src string) error {
-	if bind {
-		if st, err := os.Stat(src); err == nil && !st.IsDir() {
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			f, err := os.OpenFile(dst, os.O_CREATE|os.O_RDONLY, 0o644)
-			if err != nil {
-				return err
-			}
-			return f.Close()
-		}
+// chownTree is podman's `:U`: the source and everything below it become the
+// container user's, as root of the user namespace, never following a
+// symlink (lchown; WalkDir does not descend through links).
+func chownTree(src string, uid, gid int) error {
+	real, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return fmt.Errorf("chown of %s: %w", src, err)
 	}
-	return os.MkdirAll(dst, 0o755)
+	err = filepath.WalkDir(real, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Lchown(p, uid, gid)
+	})
+	if err != nil {
+		return fmt.Errorf("chown of %s to %d:%d (:U): %w", src, uid, gid, err)
+	}
+	return nil
 }
 
-func populateDev(root string) error {
-	dev := filepath.Join(root, "dev")
+// bindHostSys shows the host's /sys read-only, submounts included.
+func bindHostSys(root *os.File, dest string) error {
+	tree, err := cloneTree("/sys", true)
+	if err != nil {
+		return fmt.Errorf("bind-mounting /sys: %w", err)
+	}
+	defer tree.Close()
+	if err := setAttr(tree, unix.MOUNT_ATTR_RDONLY|unix.MOUNT_ATTR_NOSUID|unix.MOUNT_ATTR_NODEV|unix.MOUNT_ATTR_NOEXEC, 0, true); err != nil {
+		return fmt.Errorf("making /sys read-only: %w", err)
+	}
+	target, err := ensureTarget(root, dest, true)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	if err := attach(tree, target); err != nil {
+		return fmt.Errorf("bind-mounting /sys: %w", err)
+	}
+	return nil
+}
+
+// mountCgroup puts the container's own cgroup on /sys/fs/cgroup, or an
+// empty read-only tmpfs when there is no scope to show.
+func mountCgroup(root *os.File, m specs.Mount, opt options, o Options) error {
+	target, err := lookup(root, m.Destination)
+	if err != nil {
+		if o.CgroupRequired {
+			return fmt.Errorf("resolving %s: %w", m.Destination, err)
+		}
+		return nil
+	}
+	defer target.Close()
+	if o.HaveScope {
+		err := cgroupOn(target, m, opt)
+		if err == nil || o.CgroupRequired {
+			return err
+		}
+	}
+	return emptyDir(target)
+}
+
+func cgroupOn(target *os.File, m specs.Mount, opt options) error {
+	mnt, err := newFS("cgroup2", m.Source, opt.flags, opt.data)
+	if err != nil {
+		return fmt.Errorf("mounting cgroup2 on %s: %w", m.Destination, err)
+	}
+	defer mnt.Close()
+	err = attach(mnt, target)
+	if errors.Is(err, unix.EBUSY) {
+		// The host's cgroup2 came along with the host's /sys, and the
+		// kernel will not stack a file system on itself: a tmpfs between.
+		between, terr := newFS("tmpfs", "tmpfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755")
+		if terr != nil {
+			return fmt.Errorf("covering the host's cgroup file system: %w", terr)
+		}
+		defer between.Close()
+		if terr := attach(between, target); terr != nil {
+			return fmt.Errorf("covering the host's cgroup file system: %w", terr)
+		}
+		err = attach(mnt, between)
+	}
+	if err != nil {
+		return fmt.Errorf("mounting cgroup2 on %s: %w", m.Destination, err)
+	}
+	return nil
+}
+
+// emptyDir covers a directory with an empty read-only tmpfs.
+func emptyDir(target *os.File) error {
+	mnt, err := newFS("tmpfs", "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=755")
+	if err != nil {
+		return fmt.Errorf("covering %s: %w", target.Name(), err)
+	}
+	defer mnt.Close()
+	if err := attach(mnt, target); err != nil {
+		return fmt.Errorf("covering %s: %w", target.Name(), err)
+	}
+	return nil
+}
+
+// populateDev creates the device mount points and links in the detached
+// /dev tmpfs.
+func populateDev(dev *os.File) error {
+	// The default mounts' own mount points, so that none needs the
+	// (slower) create-inside-the-rootfs path.
+	for _, d := range []string{"pts", "shm", "mqueue"} {
+		if err := unix.Mkdirat(int(dev.Fd()), d, 0o755); err != nil {
+			return fmt.Errorf("creating /dev/%s: %w", d, err)
+		}
+	}
 	for _, d := range devices {
-		p := filepath.Join(dev, d)
-		f, err := os.OpenFile(p, os.O_CREATE|os.O_RDONLY, 0o666)
+		fd, err := unix.Openat(int(dev.Fd()), d, unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_RDONLY|unix.O_CLOEXEC, 0o666)
 		if err != nil {
 			return fmt.Errorf("creating /dev/%s: %w", d, err)
 		}
-		f.Close()
-		if err := unix.Mount("/dev/"+d, p, "", unix.MS_BIND, ""); err != nil {
-			return fmt.Errorf("bind-mounting /dev/%s: %w", d, err)
-		}
+		unix.Close(fd)
 	}
 	for _, l := range devLinks {
-		if err := os.Symlink(l[0], filepath.Join(dev, l[1])); err != nil {
+		if err := unix.Symlinkat(l[0], int(dev.Fd()), l[1]); err != nil {
 			return fmt.Errorf("linking /dev/%s: %w", l[1], err)
 		}
 	}
 	return nil
 }
 
-// mask hides a path: /dev/null over a file, an empty read-only tmpfs over a
-// directory. Paths the kernel does not have are skipped.
-func mask(root, p string) error {
-	dst, err := target(root, p)
+// bindDevices binds the host's device nodes onto the files populateDev made,
+// reached through the handle of the attached /dev tmpfs.
+func bindDevices(dev *os.File) error {
+	for _, d := range devices {
+		fd, err := unix.Openat(int(dev.Fd()), d, unix.O_PATH|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("opening /dev/%s: %w", d, err)
+		}
+		target := os.NewFile(uintptr(fd), "/dev/"+d)
+		err = bindHost("/dev/"+d, target)
+		target.Close()
+		if err != nil {
+			return fmt.Errorf("bind-mounting /dev/%s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// bindHost binds the host path src (not recursive) onto target.
+func bindHost(src string, target *os.File) error {
+	tree, err := cloneTree(src, false)
 	if err != nil {
 		return err
 	}
-	st, err := os.Stat(dst)
+	defer tree.Close()
+	return attach(tree, target)
+}
+
+// mask hides a path: /dev/null over a file, an empty read-only tmpfs over a
+// directory. Paths the kernel does not have are skipped.
+func mask(root *os.File, p string) error {
+	h, err := lookup(root, p)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("masking %s: %w", p, err)
 	}
-	if st.IsDir() {
-		err = unix.Mount("tmpfs", dst, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "size=0,mode=755")
+	defer h.Close()
+	var st unix.Stat_t
+	if err := unix.Fstat(int(h.Fd()), &st); err != nil {
+		return fmt.Errorf("masking %s: %w", p, err)
+	}
+	if st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		err = emptyDir(h)
 	} else {
-		err = unix.Mount("/dev/null", dst, "", unix.MS_BIND, "")
+		err = bindHost("/dev/null", h)
 	}
 	if err != nil {
 		return fmt.Errorf("masking %s: %w", p, err)
@@ -200,56 +362,27 @@ func mask(root, p string) error {
 	return nil
 }
 
-// readonly makes a path read-only by binding it onto itself and remounting.
-func readonly(root, p string) error {
-	dst, err := target(root, p)
-	if err != nil {
-		return err
-	}
-	if _, err := os.Stat(dst); errors.Is(err, os.ErrNotExist) {
+// readonly makes a path read-only: a read-only copy of its mount, with
+// submounts, is attached onto it.
+func readonly(root *os.File, p string) error {
+	h, err := lookup(root, p)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err := unix.Mount(dst, dst, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+	if err != nil {
 		return fmt.Errorf("making %s read-only: %w", p, err)
 	}
-	return remountRO(dst)
-}
-
-// remountRO remounts a bind mount read-only. In a user namespace the kernel
-// refuses the remount unless it repeats the flags that are locked on the source
-// (nosuid, nodev, noexec, atime), so they are read back and repeated.
-func remountRO(dst string) error {
-	var st unix.Statfs_t
-	if err := unix.Statfs(dst, &st); err != nil {
-		return fmt.Errorf("statfs %s: %w", dst, err)
-	}
-	flags := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY)
-	for _, f := range [][2]uintptr{
-		{unix.ST_NOSUID, unix.MS_NOSUID}, {unix.ST_NODEV, unix.MS_NODEV}, {unix.ST_NOEXEC, unix.MS_NOEXEC},
-		{unix.ST_NOATIME, unix.MS_NOATIME}, {unix.ST_NODIRATIME, unix.MS_NODIRATIME}, {unix.ST_RELATIME, unix.MS_RELATIME},
-	} {
-		if uintptr(st.Flags)&f[0] != 0 {
-			flags |= f[1]
-		}
-	}
-	if err := unix.Mount("", dst, "", flags, ""); err != nil {
-		return fmt.Errorf("remounting %s read-only: %w", strings.TrimPrefix(dst, "/"), err)
-	}
-	return nil
-}
-
-// remountTreeRO makes dst and every mount below it read-only: a recursive
-// bind brings the source's submounts along, writable, and in a user namespace
-// they cannot be unmounted one by one.
-func remountTreeRO(dst string) error {
-	mounts, err := mountinfo.GetMounts(mountinfo.PrefixFilter(dst))
+	defer h.Close()
+	tree, err := cloneHandle(h, true)
 	if err != nil {
-		return fmt.Errorf("listing the mounts under %s: %w", dst, err)
+		return fmt.Errorf("making %s read-only: %w", p, err)
 	}
-	for _, m := range mounts {
-		if err := remountRO(m.Mountpoint); err != nil {
-			return err
-		}
+	defer tree.Close()
+	if err := setAttr(tree, unix.MOUNT_ATTR_RDONLY, 0, true); err != nil {
+		return fmt.Errorf("making %s read-only: %w", p, err)
+	}
+	if err := attach(tree, h); err != nil {
+		return fmt.Errorf("making %s read-only: %w", p, err)
 	}
 	return nil
 }
@@ -257,17 +390,17 @@ func remountTreeRO(dst string) error {
 // pivot makes root the process's root with pivot_root (never chroot: a chroot
 // leaves the host's tree reachable) and detaches the old root. It uses the
 // pivot_root(".", ".") idiom so the rootfs needs no directory for the old root.
-func pivot(root string) error {
+func pivot(root *os.File) error {
 	oldroot, err := unix.Open("/", unix.O_DIRECTORY|unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("opening the old root: %w", err)
 	}
 	defer unix.Close(oldroot)
-	if err := unix.Chdir(root); err != nil {
-		return fmt.Errorf("entering the rootfs %s: %w", root, err)
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
+		return fmt.Errorf("entering the rootfs: %w", err)
 	}
 	if err := unix.PivotRoot(".", "."); err != nil {
-		return fmt.Errorf("pivot_root into %s: %w", root, err)
+		return fmt.Errorf("pivot_root into the rootfs: %w", err)
 	}
 	if err := unix.Fchdir(oldroot); err != nil {
 		return fmt.Errorf("entering the old root: %w", err)

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"strconv"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
@@ -22,7 +24,26 @@ type Options struct {
 	Security SecurityOpts
 	// Process: the user, capabilities, rlimits and sysctls (process.go).
 	Process ProcessOptions
+
+	// Files (-v, --mount, --tmpfs, --read-only, --overlay): Mounts are the
+	// user's mounts in command-line order, after the default ones; ReadOnly
+	// binds the rootfs read-only, with ReadOnlyTmpfs's tmpfs on /tmp,
+	// /var/tmp and /run; Overlay (nil: none) is the copy-on-write root.
+	Mounts        []specs.Mount
+	ReadOnly      bool
+	ReadOnlyTmpfs bool
+	Overlay       *Overlay
 }
+
+// Overlay asks for a copy-on-write root: Dir keeps the upper layer
+// (--overlay=DIR, DIR/upper and DIR/work), empty is a throwaway one.
+type Overlay struct {
+	Dir string
+}
+
+// OverlayAnnotation carries --overlay in the spec (OCI has no such root):
+// its value is the kept directory, empty for a throwaway upper layer.
+const OverlayAnnotation = "run.urun.overlay"
 
 // DefaultCaps is the capability set of the container's processes: podman's
 // rootless default, smaller than docker's (no NET_RAW, MKNOD, AUDIT_WRITE).
@@ -72,6 +93,19 @@ func New(o Options) (*specs.Spec, error) {
 			ReadonlyPaths: append([]string(nil), ReadonlyPaths...),
 		},
 	}
+	s.Root.Readonly = o.ReadOnly
+	if o.ReadOnly && o.ReadOnlyTmpfs {
+		for _, m := range ReadOnlyTmpfs() {
+			if !hasDest(o.Mounts, m.Destination) {
+				s.Mounts = append(s.Mounts, m)
+			}
+		}
+	}
+	s.Mounts = append(s.Mounts, o.Mounts...)
+	s.Annotations = map[string]string{userMountsAnnotation: strconv.Itoa(len(o.Mounts))}
+	if o.Overlay != nil {
+		s.Annotations[OverlayAnnotation] = o.Overlay.Dir
+	}
 	if err := processPart(s, o); err != nil {
 		return nil, err
 	}
@@ -81,6 +115,33 @@ func New(o Options) (*specs.Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// userMountsAnnotation counts the user's mounts at the end of s.Mounts.
+const userMountsAnnotation = "run.urun.user-mounts"
+
+// AddSystemMounts adds urun's own mounts (/etc/hosts, /etc/resolv.conf)
+// before the user's mounts, so that a volume over /etc is not written to.
+func AddSystemMounts(s *specs.Spec, ms ...specs.Mount) {
+	n, _ := strconv.Atoi(s.Annotations[userMountsAnnotation])
+	if n < 0 || n > len(s.Mounts) {
+		n = 0
+	}
+	at := len(s.Mounts) - n
+	s.Mounts = append(s.Mounts[:at], append(ms, s.Mounts[at:]...)...)
+}
+
+// HasDest reports whether a mount in s lands on dest (the user's own
+// /etc/hosts replaces urun's, as in podman).
+func HasDest(s *specs.Spec, dest string) bool { return hasDest(s.Mounts, dest) }
+
+func hasDest(ms []specs.Mount, dest string) bool {
+	for _, m := range ms {
+		if m.Destination == dest {
+			return true
+		}
+	}
+	return false
 }
 
 // DefaultMounts are the kernel file systems every container gets, in mount order.

@@ -112,7 +112,9 @@ func setup(c *Config) *InitError {
 	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
 		return ie
 	}
-	if err := mount.Setup(s, mount.Options{CgroupRequired: c.CgroupRequired, GID5Mapped: c.GID5Mapped}); err != nil {
+	if err := mount.Setup(s, mount.Options{
+		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
+	}); err != nil {
 		return failf("%v", err)
 	}
 	if s.Hostname != "" {

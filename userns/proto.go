@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	CgroupRequired bool `json:"cgroupRequired,omitempty"`
 	// GID5Mapped: the tty group exists in the container.
 	GID5Mapped bool `json:"gid5Mapped,omitempty"`
+	// Mount bits: HaveScope says the stage is in a cgroup scope of its
+	// own (without one /sys/fs/cgroup is an empty tmpfs); Overlay is the
+	// copy-on-write root, nil for a plain bind of the rootfs.
+	HaveScope bool           `json:"haveScope,omitempty"`
+	Overlay   *mount.Overlay `json:"overlay,omitempty"`
 	// ConsoleFd is the stage's fd of the console socket (set by Release
 	// from StartOptions.ConsoleSocket); 0: no terminal.
 	ConsoleFd int `json:"consoleFd,omitempty"`

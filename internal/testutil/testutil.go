@@ -6,6 +6,7 @@ package testutil
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"os/exec"
@@ -241,6 +242,98 @@ func (e *Env) CheckClean(t testing.TB) {
 		ents, _ := os.ReadDir(base)
 		for _, d := range ents {
 			t.Errorf("state left behind: %s/%s", base, d.Name())
+		}
+	}
+}
+
+// Sh runs a shell script as the test user on the host (not in a container)
+// and fails the test unless it succeeds: for setting up files the user owns.
+func (e *Env) Sh(t testing.TB, script string) string {
+	t.Helper()
+	out, err := e.rawCommand("/bin/sh", "-c", script).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sh -c %q as %s: %v\n%s", script, e.User, err, out)
+	}
+	return string(out)
+}
+
+// TempDir returns a fresh directory owned by the test user, removed when the
+// test ends.
+func (e *Env) TempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp(shared, "t-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.cred != nil {
+		if err := os.Chown(dir, e.UID, e.GID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		// Subordinate ids may own files the container made: remove as
+		// root when we are root, else as far as we can.
+		os.RemoveAll(dir)
+	})
+	return dir
+}
+
+// CopyRootfs returns a copy of the test rootfs that the test may change,
+// owned by the test user.
+func (e *Env) CopyRootfs(t testing.TB) string {
+	t.Helper()
+	dst := filepath.Join(e.TempDir(t), "rootfs")
+	e.Sh(t, "cp -a "+e.Rootfs+" "+dst)
+	return dst
+}
+
+// Tree describes everything under dir, one line per entry: path, type and
+// mode, owner, size, mtime, and the content's hash (a link's target), so two
+// calls differ when anything under dir changed.
+func Tree(t testing.TB, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		st := fi.Sys().(*syscall.Stat_t)
+		rel, _ := filepath.Rel(dir, p)
+		fmt.Fprintf(&b, "%s %v %d:%d %d %d.%09d", rel, fi.Mode(), st.Uid, st.Gid, fi.Size(), st.Mtim.Sec, st.Mtim.Nsec)
+		switch {
+		case fi.Mode()&os.ModeSymlink != 0:
+			l, _ := os.Readlink(p)
+			fmt.Fprintf(&b, " -> %s", l)
+		case fi.Mode().IsRegular():
+			c, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(&b, " %x", sha256.Sum256(c))
+		}
+		b.WriteByte('\n')
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("listing %s: %v", dir, err)
+	}
+	return b.String()
+}
+
+// NoMountsUnder fails the test if the host's mount table shows anything
+// under one of the dirs.
+func NoMountsUnder(t testing.TB, dirs ...string) {
+	t.Helper()
+	mi, _ := os.ReadFile("/proc/self/mountinfo")
+	for _, line := range strings.Split(string(mi), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		for _, d := range dirs {
+			if f[4] == d || strings.HasPrefix(f[4], d+"/") {
+				t.Errorf("left mounted on the host: %s", line)
+			}
 		}
 	}
 }
