@@ -54,6 +54,11 @@ func main() {
 		userns.RunInit()
 		return
 	}
+	if userns.IsHelper() {
+		// unshare, unpack, remove: registered by their packages.
+		userns.RunHelper()
+		return
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
