@@ -103,13 +103,13 @@ func newOverlay(lower []string, upper, work string) (*os.File, error) {
 		return nil, err
 	}
 	defer unix.Close(fsfd)
-	esc := make([]string, len(lower))
-	for i, l := range lower {
-		esc[i] = escapeLower(l)
+	if err := unix.FsconfigSetString(fsfd, "source", "overlay"); err != nil {
+		return nil, fmt.Errorf("overlay source: %w", err)
 	}
-	for _, kv := range [][2]string{
-		{"source", "overlay"}, {"lowerdir", strings.Join(esc, ":")}, {"upperdir", upper}, {"workdir", work},
-	} {
+	if err := setLower(fsfd, lower); err != nil {
+		return nil, err
+	}
+	for _, kv := range [][2]string{{"upperdir", upper}, {"workdir", work}} {
 		if err := unix.FsconfigSetString(fsfd, kv[0], kv[1]); err != nil {
 			return nil, fmt.Errorf("overlay %s=%s: %w", kv[0], kv[1], err)
 		}
@@ -127,6 +127,34 @@ func newOverlay(lower []string, upper, work string) (*os.File, error) {
 		return nil, fmt.Errorf("fsmount overlay: %w", err)
 	}
 	return os.NewFile(uintptr(mfd), "overlay"), nil
+}
+
+// setLower gives overlayfs its lower layers. fsconfig takes strings of at
+// most 256 bytes, which an image's layers in the store exceed as one
+// lowerdir list: Linux >= 6.8 takes them one by one as "lowerdir+"; older
+// kernels get the list when it fits.
+func setLower(fsfd int, lower []string) error {
+	err := unix.FsconfigSetString(fsfd, "lowerdir+", lower[0])
+	if err == nil {
+		for _, l := range lower[1:] {
+			if err := unix.FsconfigSetString(fsfd, "lowerdir+", l); err != nil {
+				return fmt.Errorf("overlay lowerdir+=%s: %w", l, err)
+			}
+		}
+		return nil
+	}
+	esc := make([]string, len(lower))
+	for i, l := range lower {
+		esc[i] = escapeLower(l)
+	}
+	list := strings.Join(esc, ":")
+	if len(list) > 255 {
+		return fmt.Errorf("overlay: %d lower layers make a lowerdir list of %d bytes, more than the kernel takes (256); Linux >= 6.8 takes any number (lowerdir+: %w)", len(lower), len(list), err)
+	}
+	if err := unix.FsconfigSetString(fsfd, "lowerdir", list); err != nil {
+		return fmt.Errorf("overlay lowerdir=%s: %w", list, err)
+	}
+	return nil
 }
 
 // overlayError says what to do when the kernel refuses a native overlay.
