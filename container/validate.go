@@ -1,6 +1,7 @@
 package container
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -122,6 +123,13 @@ func prepareOverlay(s *specs.Spec) (*mount.Overlay, error) {
 	}
 	root := s.Root.Path
 	o := &mount.Overlay{Lower: []string{root}}
+	if l, ok := s.Annotations[spec.LayersAnnotation]; ok {
+		var layers []string
+		if err := json.Unmarshal([]byte(l), &layers); err != nil {
+			return nil, fmt.Errorf("the spec's image layers: %w", err)
+		}
+		o.Lower = append(layers, root)
+	}
 	if dir == "" {
 		return o, nil
 	}

@@ -18,7 +18,7 @@ func ParseReference(s string, insecure bool) (name.Reference, error) {
 		opts = append(opts, name.Insecure)
 	}
 	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("empty image reference; give one such as busybox, debian:bookworm or registry.example:5000/app@sha256:...")
+		return nil, fmt.Errorf("empty image reference; give one such as busybox, debian:bookworm or registry.example:5000/app@sha256:DIGEST")
 	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {

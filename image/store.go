@@ -282,6 +282,52 @@ func (s *Store) Lookup(ref string) (*Image, error) {
 		return nil, err
 	}
 	defer unlock()
+	return s.lookup(ref)
+}
+
+// Use finds the image ref names and marks it in use until release is
+// called: rmi refuses it meanwhile (unless forced). The mark is a shared
+// flock, so a urun that dies, even by SIGKILL, leaves no stale mark.
+func (s *Store) Use(ref string) (im *Image, release func(), err error) {
+	unlock, err := s.lock(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unlock()
+	if im, err = s.lookup(ref); err != nil {
+		return nil, nil, err
+	}
+	f, err := s.inUse(im, unix.LOCK_SH)
+	if err != nil {
+		return nil, nil, err
+	}
+	return im, func() { f.Close() }, nil
+}
+
+// inUse takes the in-use lock of an image (its manifest's digest) as how.
+func (s *Store) inUse(im *Image, how int) (*os.File, error) {
+	dir := filepath.Join(s.Root, "inuse")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("marking image %s in use: %w", im.Name, err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, strings.TrimPrefix(im.Manifest, "sha256:")), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("marking image %s in use: %w", im.Name, err)
+	}
+	for {
+		err = unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func (s *Store) lookup(ref string) (*Image, error) {
 	ix, err := s.readIndex()
 	if err != nil {
 		return nil, err
@@ -600,7 +646,7 @@ func decompress(r io.Reader) (io.Reader, error) {
 
 // Remove removes the images refs name and frees the blobs and layers no
 // remaining image uses. It returns the removed images.
-func (s *Store) Remove(refs []string) ([]*Image, error) {
+func (s *Store) Remove(refs []string, force bool) ([]*Image, error) {
 	unlock, err := s.lock(true)
 	if err != nil {
 		return nil, err
@@ -615,6 +661,18 @@ func (s *Store) Remove(refs []string) ([]*Image, error) {
 		ims := match(ix, ref)
 		if len(ims) == 0 {
 			return nil, fmt.Errorf("no image %s in the store; see 'urun images'", ref)
+		}
+		for _, im := range ims {
+			f, err := s.inUse(im, unix.LOCK_EX|unix.LOCK_NB)
+			if errors.Is(err, unix.EWOULDBLOCK) {
+				if !force {
+					return nil, fmt.Errorf("image %s is used by a running container; stop it first, or rmi -f to remove it anyway", ref)
+				}
+			} else if err != nil {
+				return nil, err
+			} else {
+				f.Close()
+			}
 		}
 		gone = append(gone, ims...)
 		ix.Images = slices.DeleteFunc(ix.Images, func(o *Image) bool { return slices.Contains(ims, o) })

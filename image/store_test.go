@@ -134,7 +134,7 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if _, err := s.Lookup(ShortID(ia.ID)); err != nil {
 		t.Fatalf("lookup by id: %v", err)
 	}
-	if _, err := s.Remove([]string{reg + "/x/a:1"}); err != nil {
+	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err != nil {
 		t.Fatal(err)
 	}
 	if exists(s.LayerDir(ia.Layers[1])) || exists(s.blobPath(ia.ID)) {
@@ -143,7 +143,7 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if !exists(s.LayerDir(ia.Layers[0])) {
 		t.Fatal("rmi removed the layer b still uses")
 	}
-	if _, err := s.Remove([]string{reg + "/x/b:1"}); err != nil {
+	if _, err := s.Remove([]string{reg + "/x/b:1"}, false); err != nil {
 		t.Fatal(err)
 	}
 	for _, d := range []string{"blobs/sha256", "layers/sha256", "tmp"} {

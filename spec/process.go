@@ -135,6 +135,9 @@ func processPart(s *specs.Spec, o Options) error {
 // caller's own ids with keep-id, else root.
 func resolveUser(o Options) (*usergroup.User, error) {
 	p := o.Process
+	if o.UserRoot != "" {
+		o.Rootfs = o.UserRoot
+	}
 	if st, err := os.Stat(o.Rootfs); err != nil || !st.IsDir() {
 		// Nothing to look users up in: the runtime's validation says what
 		// is wrong with the rootfs, in the same words as without -u.

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"encoding/json"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -33,6 +34,13 @@ type Options struct {
 	ReadOnly      bool
 	ReadOnlyTmpfs bool
 	Overlay       *Overlay
+
+	// Image runs: Layers are the image's layers above the rootfs (which is
+	// its lowest one), uppermost first; they need Overlay. UserRoot is
+	// where -u names are looked up when that is not the rootfs (the layer
+	// that holds the image's /etc/passwd).
+	Layers   []string
+	UserRoot string
 }
 
 // Overlay asks for a copy-on-write root: Dir keeps the upper layer
@@ -44,6 +52,10 @@ type Overlay struct {
 // OverlayAnnotation carries --overlay in the spec (OCI has no such root):
 // its value is the kept directory, empty for a throwaway upper layer.
 const OverlayAnnotation = "run.urun.overlay"
+
+// LayersAnnotation carries an image's layers above the rootfs, a JSON list
+// uppermost first (overlayfs's lowerdir order).
+const LayersAnnotation = "run.urun.overlay.layers"
 
 // DefaultCaps is the capability set of the container's processes: podman's
 // rootless default, smaller than docker's (no NET_RAW, MKNOD, AUDIT_WRITE).
@@ -105,6 +117,13 @@ func New(o Options) (*specs.Spec, error) {
 	s.Annotations = map[string]string{userMountsAnnotation: strconv.Itoa(len(o.Mounts))}
 	if o.Overlay != nil {
 		s.Annotations[OverlayAnnotation] = o.Overlay.Dir
+		if len(o.Layers) > 0 {
+			b, err := json.Marshal(o.Layers)
+			if err != nil {
+				return nil, err
+			}
+			s.Annotations[LayersAnnotation] = string(b)
+		}
 	}
 	if err := processPart(s, o); err != nil {
 		return nil, err

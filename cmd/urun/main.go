@@ -34,6 +34,10 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 // CLI is urun's command line: one field per verb.
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Pull    PullCmd    `cmd:"" help:"Pull an image from a registry into your image store."`
+	Images  ImagesCmd  `cmd:"" help:"List the images in your store."`
+	Rmi     RmiCmd     `cmd:"" help:"Remove images; frees the blobs and layers no other image uses."`
+	Load    LoadCmd    `cmd:"" help:"Load images from an OCI layout or a docker-archive tarball (docker save)."`
 	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version VersionCmd `cmd:"" help:"Print urun's version."`
 }

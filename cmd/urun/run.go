@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/slirp"
@@ -18,17 +17,21 @@ type RunCmd struct {
 	NetworkFlags  `embed:""`
 	LimitFlags    `embed:""`
 	SecurityFlags `embed:""`
+	ImageFlags    `embed:""`
 
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
 
-	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system." type:"path"`
+	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system (a path: ./DIR, /DIR, or an existing directory), or an image to run (pulled when missing): its layers under a throwaway upper layer, its Entrypoint, Cmd, Env, WorkingDir and User as defaults." placeholder:"ROOTFS|IMAGE"`
 	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
 }
 
 // Run runs the container.
 func (r *RunCmd) Run() error {
-	o, defaultCmd, err := r.options()
+	o, defaultCmd, release, err := r.options()
+	if release != nil {
+		defer release()
+	}
 	if err != nil {
 		return usageError(err)
 	}
@@ -70,24 +73,27 @@ type runOptions struct {
 
 // options turns the flags into the run's options, one flag group at a time.
 // defaultCmd says the user gave no command and /bin/sh was chosen.
-func (r *RunCmd) options() (runOptions, bool, error) {
-	var o runOptions
-	root, err := filepath.Abs(r.Rootfs)
+// release, when not nil, ends the image's in-use mark: call it when the
+// container is gone.
+func (r *RunCmd) options() (o runOptions, defaultCmd bool, release func(), err error) {
+	release, imageDefaults, err := r.rootfsOrImage(&o)
 	if err != nil {
-		return o, false, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)
+		return o, false, release, err
 	}
-	o.Rootfs = root
-	o.Args = r.Command
-	defaultCmd := len(o.Args) == 0
+	defaultCmd = len(o.Args) == 0
 	if defaultCmd {
 		o.Args = []string{"/bin/sh"}
 	}
-	for _, apply := range []func(*runOptions) error{
+	applies := []func(*runOptions) error{
 		r.ProcessFlags.apply, r.MountFlags.apply, r.LimitFlags.apply, r.SecurityFlags.apply,
-	} {
+	}
+	if imageDefaults != nil {
+		applies = append(applies, imageDefaults)
+	}
+	for _, apply := range applies {
 		if err := apply(&o); err != nil {
-			return o, false, err
+			return o, false, release, err
 		}
 	}
-	return o, defaultCmd, nil
+	return o, defaultCmd, release, nil
 }

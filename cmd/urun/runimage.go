@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/image"
+	"github.com/urun-dev/urun/spec"
+)
+
+// ImageFlags are `urun run IMAGE`'s own: when to pull, and the entrypoint.
+type ImageFlags struct {
+	RegistryFlags `embed:""`
+	Pull          string         `enum:"missing,always,never" default:"missing" help:"Pull IMAGE: missing (when not in the store; the default), always, never."`
+	Entrypoint    entrypointFlag `help:"Override the image's entrypoint (--entrypoint '' clears it; the command after IMAGE replaces its Cmd)." placeholder:"CMD"`
+}
+
+// entrypointFlag tells --entrypoint ” (cleared) from no flag (the image's).
+type entrypointFlag struct {
+	set bool
+	val string
+}
+
+func (e *entrypointFlag) Decode(ctx *kong.DecodeContext) error {
+	e.set = true
+	return ctx.Scan.PopValueInto("entrypoint", &e.val)
+}
+
+// isRootfs tells `urun run ROOTFS` from `urun run IMAGE`: an existing
+// directory, or an argument written as a path (./x, ../x, /x, ~/x), is a
+// rootfs; anything else is an image reference.
+func isRootfs(arg string) bool {
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		return true
+	}
+	return arg == "." || arg == ".." || arg == "~" || strings.HasPrefix(arg, "/") ||
+		strings.HasPrefix(arg, "./") || strings.HasPrefix(arg, "../") || strings.HasPrefix(arg, "~/")
+}
+
+// rootfsOrImage sets the run's root: the directory the user named, or the
+// image's layers (pulled first when the policy says so) under a throwaway
+// upper layer, with the image's config as defaults under the flags. It
+// returns the release of the image's in-use mark (nil for a rootfs) and
+// the image's defaults, to apply once the flags are (nil for a rootfs).
+func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*runOptions) error, err error) {
+	if isRootfs(r.Rootfs) {
+		root, err := filepath.Abs(kong.ExpandPath(r.Rootfs))
+		if err != nil {
+			return nil, nil, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)
+		}
+		o.Rootfs = root
+		o.Args = r.Command
+		return nil, nil, nil
+	}
+	ref := r.Rootfs
+	if _, err := image.ParseReference(ref, false); err != nil {
+		return nil, nil, fmt.Errorf("%q is neither a directory nor an image reference (%v); give a rootfs directory (./DIR) or an image such as busybox", ref, err)
+	}
+	s, err := openStore(os.Stderr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Quiet {
+		s.Progress = nil
+	}
+	im, release, err := s.Use(ref)
+	if r.Pull == "always" || (r.Pull == "missing" && errors.Is(err, image.ErrNotFound)) {
+		if release != nil {
+			release()
+		}
+		po, perr := r.pullOptions()
+		if perr != nil {
+			return nil, nil, perr
+		}
+		if _, err = pull(s, ref, po); err != nil {
+			return nil, nil, err
+		}
+		im, release, err = s.Use(ref)
+	}
+	if errors.Is(err, image.ErrNotFound) {
+		return nil, nil, fmt.Errorf("image %s is not in the store and --pull=never; pull it first (urun pull %s)", ref, ref)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := s.Config(im)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	c := cfg.Config
+	dirs := s.LayerDirs(im)
+	if len(dirs) == 0 {
+		release()
+		return nil, nil, fmt.Errorf("image %s has no layers; nothing to run", ref)
+	}
+	o.Rootfs = dirs[len(dirs)-1]
+	o.Layers = dirs[:len(dirs)-1]
+	if o.Overlay == nil {
+		o.Overlay = &spec.Overlay{}
+	}
+	entry := c.Entrypoint
+	if r.Entrypoint.set {
+		entry = nil
+		if r.Entrypoint.val != "" {
+			entry = []string{r.Entrypoint.val}
+		}
+	}
+	args := c.Cmd
+	if len(r.Command) > 0 || r.Entrypoint.set {
+		args = r.Command
+	}
+	o.Args = append(append([]string(nil), entry...), args...)
+	if len(o.Args) == 0 {
+		release()
+		return nil, nil, fmt.Errorf("image %s names no command (no Entrypoint or Cmd); give one after the image", ref)
+	}
+	o.UserRoot = passwdLayer(dirs)
+	if len(c.ExposedPorts) > 0 && len(r.Publish) == 0 && r.Verbose {
+		ports := make([]string, 0, len(c.ExposedPorts))
+		for p := range c.ExposedPorts {
+			ports = append(ports, p)
+		}
+		sort.Strings(ports)
+		fmt.Fprintf(os.Stderr, "urun: image %s exposes %s; publish them with -p HOSTPORT:PORT\n", ref, strings.Join(ports, " "))
+	}
+	// The image's values are defaults: -e, -w and -u win.
+	defaults = func(o *runOptions) error {
+		o.Env = spec.MergeEnv(c.Env, o.Env)
+		if r.Workdir == "" && c.WorkingDir != "" {
+			wd, err := spec.ParseWorkdir(c.WorkingDir)
+			if err != nil {
+				return fmt.Errorf("image %s: %w", ref, err)
+			}
+			o.Workdir = wd
+		}
+		if r.User == "" && c.User != "" && r.UserNS == "" {
+			o.Process.User = c.User
+		}
+		return nil
+	}
+	return release, defaults, nil
+}
+
+// passwdLayer is the uppermost layer holding /etc/passwd, where -u names
+// are looked up ("" when only the lowest has one, the rootfs: the default).
+// A deleted /etc/passwd (a whiteout: a 0/0 character device) ends the
+// search; /etc/group is read from the same layer.
+func passwdLayer(dirs []string) string {
+	for _, d := range dirs {
+		st, err := os.Lstat(filepath.Join(d, "etc", "passwd"))
+		if err != nil {
+			continue
+		}
+		if st.Mode()&os.ModeCharDevice != 0 {
+			return ""
+		}
+		return d
+	}
+	return ""
+}
