@@ -44,20 +44,15 @@ func (p *Progress) add(n int64) {
 	}
 }
 
-func (p *Progress) present() {
+func (p *Progress) present(i, n int, digest string) {
 	if p == nil {
 		return
 	}
-	if p.Terminal {
-		fmt.Fprintf(p.Out, "\r\033[K%s layer %d/%d: already present\n", p.digest, p.i, p.n)
-		p.n = -1
-		return
-	}
-	fmt.Fprintf(p.Out, "layer %d/%d %s: already present\n", p.i, p.n, p.digest)
+	fmt.Fprintf(p.Out, "layer %d/%d %s: already present\n", i, n, ShortID(digest))
 }
 
 func (p *Progress) done() {
-	if p == nil || p.n < 0 {
+	if p == nil {
 		return
 	}
 	if p.Terminal {
@@ -70,7 +65,7 @@ func (p *Progress) done() {
 }
 
 func (p *Progress) fail() {
-	if p != nil && p.Terminal && p.n >= 0 {
+	if p != nil && p.Terminal {
 		fmt.Fprintln(p.Out)
 	}
 }

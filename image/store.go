@@ -441,12 +441,16 @@ func (s *Store) add(ctx context.Context, name string, img v1.Image, platform str
 	for i, l := range layers {
 		desc := m.Layers[i]
 		diffID := cfg.RootFS.DiffIDs[i].String()
-		s.Progress.start(i+1, len(layers), desc.Digest.String(), desc.Size)
-		if err := s.putLayer(ctx, l, desc, diffID); err != nil {
-			s.Progress.fail()
-			return nil, err
+		if exists(s.LayerDir(diffID)) && exists(s.blobPath(desc.Digest.String())) {
+			s.Progress.present(i+1, len(layers), desc.Digest.String())
+		} else {
+			s.Progress.start(i+1, len(layers), desc.Digest.String(), desc.Size)
+			if err := s.putLayer(ctx, l, desc, diffID); err != nil {
+				s.Progress.fail()
+				return nil, err
+			}
+			s.Progress.done()
 		}
-		s.Progress.done()
 		im.Blobs = append(im.Blobs, desc.Digest.String())
 		im.Layers = append(im.Layers, diffID)
 		im.Size += desc.Size
@@ -536,10 +540,6 @@ func (e *DigestError) Error() string {
 // putLayer stores a layer's compressed blob and unpacks it once by diff id.
 func (s *Store) putLayer(ctx context.Context, l v1.Layer, desc v1.Descriptor, diffID string) error {
 	dir := s.LayerDir(diffID)
-	if exists(dir) && exists(s.blobPath(desc.Digest.String())) {
-		s.Progress.present()
-		return nil
-	}
 	if !exists(s.blobPath(desc.Digest.String())) {
 		rc, err := l.Compressed()
 		if err != nil {

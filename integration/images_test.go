@@ -553,3 +553,32 @@ func TestLoadDockerArchive(t *testing.T) {
 		t.Errorf("the loaded image's run: %q", out)
 	}
 }
+
+func TestRmiRefusesImageInUse(t *testing.T) {
+	ie := newImageEnv(t)
+	reg := startRegistry(t, false)
+	ref := reg.push(t, "app:1", appImage(t, ie.Env))
+	ie.mustRun(t, "pull", "-q", ref)
+	cmd := ie.command("run", "--network", "none", ref, "sh", "-c", "echo ready; read x")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
+		t.Fatalf("the container did not start: %q %v", line, err)
+	}
+	oneLine(t, ie.run(t, "", "rmi", ref), "used by a running container")
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the container: %v", err)
+	}
+	ie.mustRun(t, "rmi", ref)
+}
