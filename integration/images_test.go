@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -534,7 +535,7 @@ func TestPullFromRegistryWithAuth(t *testing.T) {
 	}
 }
 
-func TestLoadDockerArchive(t *testing.T) {
+func TestLoadDockerArchiveAndOCILayout(t *testing.T) {
 	ie := newImageEnv(t)
 	img := appImage(t, ie.Env)
 	dir := ie.TempDir(t)
@@ -552,6 +553,23 @@ func TestLoadDockerArchive(t *testing.T) {
 	if strings.TrimSpace(out) != "user=1234 pwd=/app greeting=hi" {
 		t.Errorf("the loaded image's run: %q", out)
 	}
+	lp := filepath.Join(dir, "layout")
+	p, err := layout.Write(lp, empty.Index)
+	if err == nil {
+		err = p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "example.org/layout:v2"}))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec.Command("chmod", "-R", "a+rX", lp).Run()
+	out = ie.mustRun(t, "load", "-q", "-i", lp)
+	if !strings.Contains(out, "example.org/layout:v2") {
+		t.Errorf("load of an OCI layout: %q", out)
+	}
+	out = ie.mustRun(t, "run", "--network", "none", "--pull=never", "-u", "0", "example.org/layout:v2", "cat", "/app/hello")
+	if strings.TrimSpace(out) != "hello from the image" {
+		t.Errorf("the layout's image: %q", out)
+	}
 }
 
 func TestRmiRefusesImageInUse(t *testing.T) {
@@ -559,7 +577,7 @@ func TestRmiRefusesImageInUse(t *testing.T) {
 	reg := startRegistry(t, false)
 	ref := reg.push(t, "app:1", appImage(t, ie.Env))
 	ie.mustRun(t, "pull", "-q", ref)
-	cmd := ie.command("run", "--network", "none", ref, "sh", "-c", "echo ready; read x")
+	cmd := ie.command("run", "--network", "none", ref, "sh", "-c", "echo ready; read x; true")
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
