@@ -678,3 +678,23 @@ func TestSlirpDiesMidRun(t *testing.T) {
 	}
 	noSlirpLeft(t, e)
 }
+
+// TestSlirpWithoutPath: with PATH unset, slirp4netns is still found where the
+// package puts it, so the default network does not silently become none.
+func TestSlirpWithoutPath(t *testing.T) {
+	e := user(t)
+	if _, err := os.Stat("/usr/bin/slirp4netns"); err != nil {
+		t.Skip("SKIP: /usr/bin/slirp4netns missing (apt-get install slirp4netns)")
+	}
+	cmd := e.Command(e.Rootfs, "/bin/cat", "/proc/net/dev")
+	cmd.Env = []string{}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if !strings.Contains(string(out), "tap0") || strings.Contains(stderr.String(), "not installed") {
+		t.Fatalf("PATH unset: want tap0 from slirp4netns and no notice, got %q, stderr %q", out, stderr.String())
+	}
+}
