@@ -196,8 +196,9 @@ func underMount(s *specs.Spec, p string) bool {
 // cannot map (a tree made by root with debootstrap, or by another user):
 // container root could not create a mount point in it, and the first
 // mount error ("creating mount point /etc/hosts: permission denied") would
-// not say that ownership is the problem. The top directory and /etc are
-// enough to tell. Root maps every id, so for root any owner will do.
+// not say that ownership is the problem. /etc tells: every rootfs has one,
+// and the container's own files (hosts, resolv.conf) go there. Root maps
+// every id, so for root any owner will do.
 func checkOwner(root string) error {
 	uid := os.Getuid()
 	if uid == 0 {
@@ -219,7 +220,7 @@ func checkOwner(root string) error {
 		}
 		return false
 	}
-	for _, p := range []string{root, filepath.Join(root, "etc")} {
+	for _, p := range []string{filepath.Join(root, "etc")} {
 		st, err := os.Lstat(p)
 		if err != nil {
 			continue
@@ -232,10 +233,7 @@ func checkOwner(root string) error {
 		if u, err := user.LookupId(strconv.Itoa(int(owner))); err == nil {
 			what = fmt.Sprintf("%s (uid %d)", u.Username, owner)
 		}
-		where := root
-		if p != root {
-			where = root + "/etc"
-		}
+		where := root + "/etc"
 		return fmt.Errorf("rootfs %s cannot be used: %s belongs to %s, not to you or one of your subordinate ids, so container root cannot set it up; re-create it as yours with `sudo tar -C %s -cf - . | urun import - NEWDIR` (its owners become your ids), or give it to yourself with `sudo chown -R %s: %s` (every file then belongs to container root, as after `urun unshare chown -R 0:0 %s`)",
 			root, where, what, root, name, root, root)
 	}
