@@ -235,3 +235,42 @@ func TestRootOwnedRootfsSaysHowToFix(t *testing.T) {
 		t.Errorf("status %d, stderr %q; want 125 and one line naming the owner, urun import and chown", r.Status, r.Stderr)
 	}
 }
+
+// Ctrl-C in the middle of an import leaves no DIR.
+func TestImportInterruptedLeavesNothing(t *testing.T) {
+	e := user(t)
+	data := tarOf(t, e, tarEnt{name: "etc/", dir: true}, tarEnt{name: "etc/a", body: "a"}, tarEnt{name: "etc/big", body: strings.Repeat("x", 1<<20)})
+	dir := filepath.Join(e.TempDir(t), "rootfs")
+	cmd := e.Command("import", "-", dir)
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Half the tarball, and the pipe stays open: the import waits for more.
+	in.Write(data[:len(data)/2])
+	for i := 0; ; i++ {
+		if _, err := os.Lstat(filepath.Join(dir, "etc/a")); err == nil {
+			break
+		}
+		if i == 600 {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the import never wrote etc/a: %s", stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	err = cmd.Wait()
+	in.Close()
+	if s := status(err); s != 125 || strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("status %d, stderr %q; want 125 and one line saying it was interrupted", s, stderr.String())
+	}
+	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+		t.Errorf("%s is left after Ctrl-C: %v", dir, err)
+	}
+}

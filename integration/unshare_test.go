@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/urun-dev/urun/internal/testutil"
@@ -114,8 +113,6 @@ func TestUnshareChownWithoutSudo(t *testing.T) {
 func shAs(e *testutil.Env, script string) ([]byte, error) {
 	cmd := exec.Command("/bin/sh", "-c", script)
 	cmd.Dir = "/"
-	if os.Getuid() == 0 {
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(e.UID), Gid: uint32(e.GID), Groups: []uint32{}}}
-	}
+	cmd.SysProcAttr = credential(e)
 	return cmd.CombinedOutput()
 }
