@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
 	securejoin "github.com/cyphar/filepath-securejoin"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
@@ -34,6 +37,9 @@ func Validate(s *specs.Spec, defaultCmd bool) error {
 		return fmt.Errorf("rootfs %s cannot be used: %w", root, err)
 	case !st.IsDir():
 		return fmt.Errorf("rootfs %s is not a directory; give the directory that holds the container's /bin and /etc", root)
+	}
+	if err := checkOwner(root); err != nil {
+		return err
 	}
 	if len(s.Process.Args) == 0 || s.Process.Args[0] == "" {
 		return fmt.Errorf("the command is empty; give the program to run, such as /bin/sh")
@@ -192,4 +198,52 @@ func underMount(s *specs.Spec, p string) bool {
 		}
 	}
 	return false
+}
+
+// checkOwner refuses a rootfs that belongs to an id the user's namespace
+// cannot map (a tree made by root with debootstrap, or by another user):
+// container root could not create a mount point in it, and the first
+// mount error ("creating mount point /etc/hosts: permission denied") would
+// not say that ownership is the problem. /etc tells: every rootfs has one,
+// and the container's own files (hosts, resolv.conf) go there. Root maps
+// every id, so for root any owner will do.
+func checkOwner(root string) error {
+	uid := os.Getuid()
+	if uid == 0 {
+		return nil
+	}
+	name := strconv.Itoa(uid)
+	if u, err := user.LookupId(name); err == nil {
+		name = u.Username
+	}
+	ranges, _ := idmap.ReadRanges(idmap.SubUIDFile, name, uid)
+	mapped := func(id uint32) bool {
+		if int(id) == uid {
+			return true
+		}
+		for _, r := range ranges {
+			if id >= r.Start && uint64(id) < uint64(r.Start)+uint64(r.Count) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range []string{filepath.Join(root, "etc")} {
+		st, err := os.Lstat(p)
+		if err != nil {
+			continue
+		}
+		owner := st.Sys().(*syscall.Stat_t).Uid
+		if mapped(owner) {
+			continue
+		}
+		what := fmt.Sprintf("uid %d", owner)
+		if u, err := user.LookupId(strconv.Itoa(int(owner))); err == nil {
+			what = fmt.Sprintf("%s (uid %d)", u.Username, owner)
+		}
+		where := root + "/etc"
+		return fmt.Errorf("rootfs %s cannot be used: %s belongs to %s, not to you or one of your subordinate ids, so container root cannot set it up; re-create it as yours with `sudo tar -C %s -cf - . | urun import - NEWDIR` (its owners become your ids), or give it to yourself with `sudo chown -R %s: %s` (every file then belongs to container root, as after `urun unshare chown -R 0:0 %s`)",
+			root, where, what, root, name, root, root)
+	}
+	return nil
 }

@@ -34,6 +34,8 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 // CLI is urun's command line: one field per verb.
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Unshare UnshareCmd `cmd:"" help:"Run a host command (default: your shell) as root of a user namespace with your subordinate ids mapped: 'urun unshare rm -rf DIR' removes files a container made as other ids."`
+	Import  ImportCmd  `cmd:"" help:"Unpack a rootfs tarball (docker export, mmdebstrap; gzip, xz, zstd) into a new directory, owned by your ids: 'urun import debian.tar ./debian'."`
 	Pull    PullCmd    `cmd:"" help:"Pull an image from a registry into your image store."`
 	Images  ImagesCmd  `cmd:"" help:"List the images in your store."`
 	Rmi     RmiCmd     `cmd:"" help:"Remove images; frees the blobs and layers no other image uses."`
