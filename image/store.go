@@ -710,6 +710,24 @@ func (s *Store) gc(ix *index) error {
 			}
 		}
 	}
+	// In-use marks of removed images go too, unless a container (of an
+	// image removed with -f) still holds one.
+	manifests := map[string]bool{}
+	for _, im := range ix.Images {
+		manifests[strings.TrimPrefix(im.Manifest, "sha256:")] = true
+	}
+	dir = filepath.Join(s.Root, "inuse")
+	ents, _ = os.ReadDir(dir)
+	for _, e := range ents {
+		if manifests[e.Name()] {
+			continue
+		}
+		f, err := s.inUse(&Image{Manifest: e.Name()}, unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			os.Remove(f.Name())
+			f.Close()
+		}
+	}
 	dir = filepath.Join(s.Root, "blobs", "sha256")
 	if ents, err = os.ReadDir(dir); err != nil {
 		return fmt.Errorf("reading %s: %w", dir, err)

@@ -134,6 +134,14 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if _, err := s.Lookup(ShortID(ia.ID)); err != nil {
 		t.Fatalf("lookup by id: %v", err)
 	}
+	_, release, err := s.Use(reg + "/x/a:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err == nil || !strings.Contains(err.Error(), "running container") {
+		t.Fatalf("rmi of an image in use: %v", err)
+	}
+	release()
 	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +154,7 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if _, err := s.Remove([]string{reg + "/x/b:1"}, false); err != nil {
 		t.Fatal(err)
 	}
-	for _, d := range []string{"blobs/sha256", "layers/sha256", "tmp"} {
+	for _, d := range []string{"blobs/sha256", "layers/sha256", "tmp", "inuse"} {
 		if ents, _ := os.ReadDir(filepath.Join(s.Root, d)); len(ents) != 0 {
 			t.Fatalf("%s not empty after removing every image: %v", d, ents)
 		}

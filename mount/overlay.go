@@ -166,7 +166,7 @@ func overlayError(err error) error {
 		fuse = "urun cannot use fuse-overlayfs (" + p + ") yet"
 	}
 	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EOPNOTSUPP) {
-		return fmt.Errorf("--overlay: the kernel refused a native overlayfs in a user namespace (%v; it needs Linux >= 5.11, and >= 6.6 for a throwaway layer on tmpfs) and %s; run without --overlay", err, fuse)
+		return fmt.Errorf("--overlay (or an image, whose layers are an overlay): the kernel refused a native overlayfs in a user namespace (%v; it needs Linux >= 5.11, and >= 6.6 for a throwaway layer on tmpfs) and %s; run a rootfs directory without --overlay", err, fuse)
 	}
 	return fmt.Errorf("--overlay: %v", err)
 }
