@@ -347,6 +347,34 @@ func TestPullImageAndRunByName(t *testing.T) {
 	if strings.TrimSpace(out) != "from entrypoint" {
 		t.Errorf("--entrypoint: got %q", out)
 	}
+	// As in docker, --entrypoint clears the image's Cmd too.
+	out = ie.mustRun(t, "run", "--network", "none", "--entrypoint=", ref, "/bin/echo", "cleared")
+	if strings.TrimSpace(out) != "cleared" {
+		t.Errorf("--entrypoint= and a command: %q", out)
+	}
+	oneLine(t, ie.run(t, "", "run", "--network", "none", "--entrypoint", "", ref), "no command")
+}
+
+func TestRunImageNotYetPulledPullsIt(t *testing.T) {
+	ie := newImageEnv(t)
+	reg := startRegistry(t, false)
+	img, err := mutate.AppendLayers(empty.Image, dirLayer(t, ie.Rootfs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img = withConfig(t, img, func(cf *v1.ConfigFile) {
+		cf.Config.Entrypoint = []string{"/bin/echo", "entry"}
+		cf.Config.Cmd = []string{"cmd"}
+	})
+	ref := reg.push(t, "echo:1", img)
+	r := ie.run(t, "", "run", "--network", "none", ref)
+	if r.Status != 0 || strings.TrimSpace(r.Stdout) != "entry cmd" || !strings.Contains(r.Stderr, "layer 1/1") {
+		t.Fatalf("run of an image not in the store (pulled first, Entrypoint + Cmd): %d %q %q", r.Status, r.Stdout, r.Stderr)
+	}
+	r = ie.run(t, "", "run", "--network", "none", ref, "args")
+	if r.Status != 0 || strings.TrimSpace(r.Stdout) != "entry args" || strings.Contains(r.Stderr, "layer") {
+		t.Errorf("second run (no pull; the command replaces Cmd): %d %q %q", r.Status, r.Stdout, r.Stderr)
+	}
 }
 
 func TestSecondContainerSharesLayersNotWrites(t *testing.T) {

@@ -17,7 +17,7 @@ import (
 type ImageFlags struct {
 	RegistryFlags `embed:""`
 	Pull          string         `enum:"missing,always,never" default:"missing" help:"Pull IMAGE: missing (when not in the store; the default), always, never."`
-	Entrypoint    entrypointFlag `help:"Override the image's entrypoint (--entrypoint '' clears it; the command after IMAGE replaces its Cmd)." placeholder:"CMD"`
+	Entrypoint    entrypointFlag `help:"Override the image's entrypoint (--entrypoint=\"\" clears it; the command after IMAGE replaces its Cmd)." placeholder:"CMD"`
 }
 
 // entrypointFlag tells --entrypoint ” (cleared) from no flag (the image's).
@@ -118,6 +118,9 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 	o.Args = append(append([]string(nil), entry...), args...)
 	if len(o.Args) == 0 {
 		release()
+		if r.Entrypoint.set {
+			return nil, nil, fmt.Errorf("--entrypoint= clears the image's Entrypoint and Cmd, and no command follows %s; give one after the image", ref)
+		}
 		return nil, nil, fmt.Errorf("image %s names no command (no Entrypoint or Cmd); give one after the image", ref)
 	}
 	o.UserRoot = passwdLayer(dirs)
