@@ -8,6 +8,7 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,9 +17,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // plainUnpack extracts regular files and directories: enough for the
@@ -296,4 +299,42 @@ func FuzzParseReference(f *testing.F) {
 			t.Fatalf("%q -> %q -> %q %v", s, n, again, err)
 		}
 	})
+}
+
+func TestPullOCIManifestAndLoadLayoutTarball(t *testing.T) {
+	reg := newRegistry(t)
+	img := testImage(t, map[string]string{"etc/hostname": "oci"})
+	img = mutate.MediaType(img, types.OCIManifestSchema1)
+	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	push(t, reg+"/oci:1", img)
+	s := newStore(t)
+	im, err := s.Pull(context.Background(), reg+"/oci:1", PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(s.LayerDirs(im)[0], "etc/hostname")); err != nil || string(b) != "oci" {
+		t.Fatalf("OCI image's layer: %q %v", b, err)
+	}
+
+	// The same image as an OCI layout in a tarball.
+	dir := t.TempDir()
+	p, err := layout.Write(filepath.Join(dir, "l"), empty.Index)
+	if err == nil {
+		err = p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "example.org/l:1"}))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	tarPath := filepath.Join(dir, "l.tar")
+	if out, err := exec.Command("tar", "-C", filepath.Join(dir, "l"), "-cf", tarPath, ".").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, out)
+	}
+	s2 := newStore(t)
+	ims, err := s2.Load(context.Background(), tarPath)
+	if err != nil || len(ims) != 1 || ims[0].Name != "example.org/l:1" || ims[0].ID != im.ID {
+		t.Fatalf("load of an OCI layout tarball: %v %v", ims, err)
+	}
+	if _, err := s2.Load(context.Background(), "/etc/hostname"); err == nil || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("load of a non-archive: want one line, got %v", err)
+	}
 }
