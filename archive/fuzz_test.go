@@ -17,6 +17,7 @@ func FuzzUnpack(f *testing.F) {
 	f.Add(mktar(f, ent{name: "l", typ: tar.TypeSymlink, link: "../decoy", uid: uid, gid: gid}, ent{name: "l/x", body: "x", uid: uid, gid: gid}))
 	f.Add(mktar(f, ent{name: "h", typ: tar.TypeLink, link: "../decoy/secret", uid: uid, gid: gid}))
 	f.Add(mktar(f, ent{name: "d/", typ: tar.TypeDir, mode: 0o755, uid: uid, gid: gid}, ent{name: "d/.wh..wh..opq", uid: uid, gid: gid}, ent{name: "d/.wh.x", uid: uid, gid: gid}))
+	f.Add(mktar(f, ent{name: ".wh...", uid: uid, gid: gid}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		name, dir, decoy := target(t)
 		// Everything beside the target: the decoy and the parent itself.
