@@ -96,6 +96,9 @@ func runStage(ctx context.Context, name string, args []string, in io.Reader, fil
 			return fmt.Errorf("making the %s stage's input pipe: %w", name, err)
 		}
 		defer inW.Close()
+		// A larger pipe means fewer trips between the copy and the stage
+		// (best effort: the default is 64 KiB).
+		_, _ = unix.FcntlInt(inW.Fd(), unix.F_SETPIPE_SZ, 1<<20)
 	}
 	var stderr bytes.Buffer
 	// Pdeathsig follows the thread that started the stage: keep it.
@@ -150,6 +153,17 @@ func runStage(ctx context.Context, name string, args []string, in io.Reader, fil
 		*st = res.Stats
 	}
 	if res.Error != "" {
+		// A tarball that could not be read looks truncated to the stage:
+		// say why it ended.
+		if in != nil {
+			select {
+			case err := <-copyErr:
+				if err != nil && !errors.Is(err, unix.EPIPE) {
+					return fmt.Errorf("reading the tarball: %w", err)
+				}
+			default:
+			}
+		}
 		return errors.New(res.Error)
 	}
 	if werr != nil || len(b) == 0 {

@@ -389,6 +389,11 @@ func (u *unpacker) whiteout(parentName, base string) error {
 	if base != opaqueMarker && strings.HasPrefix(base, whiteoutPrefix+whiteoutPrefix) {
 		return nil // aufs's own bookkeeping (.wh..wh.plnk ...)
 	}
+	if n := strings.TrimPrefix(base, whiteoutPrefix); base != opaqueMarker && (n == "" || n == "." || n == "..") {
+		// .wh.. or .wh... would delete the directory itself or the one
+		// that holds it.
+		return fmt.Errorf("a whiteout of %q: %w", n, errEscape)
+	}
 	u.st.Whiteouts++
 	if u.mode == Overlay {
 		parent, err := u.mkdirAll(parentName)
@@ -534,6 +539,10 @@ func (u *unpacker) mkdirAll(name string) (*os.File, error) {
 // through descriptors only (a symlink is removed, never followed). A name
 // that is not there is not an error.
 func removeAt(dir *os.File, name string) error {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		// Never a name to remove: "." is dir itself, ".." what holds it.
+		return fmt.Errorf("refusing to remove %q", name)
+	}
 	err := unix.Unlinkat(int(dir.Fd()), name, 0)
 	if err == nil || errors.Is(err, unix.ENOENT) {
 		return nil

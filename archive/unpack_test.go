@@ -212,11 +212,22 @@ func TestUnpackRefusesEscapes(t *testing.T) {
 		"hardlink via link": {{name: "l", typ: tar.TypeSymlink, link: "../decoy"}, {name: "h", typ: tar.TypeLink, link: "l/secret"}},
 		"dir through link":  {{name: "l", typ: tar.TypeSymlink, link: "../decoy"}, {name: "l/sub/", typ: tar.TypeDir, mode: 0o755}},
 		"whiteout via link": {{name: "l", typ: tar.TypeSymlink, link: "../decoy"}, {name: "l/.wh.secret"}},
+		"whiteout of ..":    {{name: ".wh..."}},
+		"whiteout of .":     {{name: "a/", typ: tar.TypeDir, mode: 0o755}, {name: "a/.wh.."}},
 	}
 	for name, ents := range cases {
 		t.Run(name, func(t *testing.T) {
 			for i := range ents {
 				ents[i].uid, ents[i].gid = uid, gid
+			}
+			// Overlay mode too: its whiteouts are made, not applied.
+			_, fo, decoyO := target(t)
+			beforeO := listing(t, decoyO)
+			if _, err := Unpack(bytes.NewReader(mktar(t, ents...)), fo, Overlay); err == nil {
+				t.Errorf("overlay: unpacked; want a refusal")
+			}
+			if after := listing(t, decoyO); after != beforeO {
+				t.Errorf("overlay: the decoy changed:\n%s\n%s", beforeO, after)
 			}
 			dir, f, decoy := target(t)
 			before := listing(t, decoy)

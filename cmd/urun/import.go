@@ -47,7 +47,13 @@ func (c *ImportCmd) Run() error {
 	cr := &countingReader{r: in}
 	stopProgress := func() {}
 	if !c.Quiet && term.IsTerminal(int(os.Stderr.Fd())) {
-		stopProgress = progress(cr)
+		var size int64
+		if f, ok := in.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+				size = st.Size()
+			}
+		}
+		stopProgress = progress(cr, size)
 	}
 	st, err := archive.UnpackRootless(ctx, cr, dir, archive.Flat)
 	stopProgress()
@@ -154,9 +160,10 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// progress shows the bytes read so far on the terminal, rewriting one line,
-// until the returned stop is called (which clears the line).
-func progress(cr *countingReader) (stop func()) {
+// progress shows the bytes read so far (of size, when known) on the
+// terminal, rewriting one line, until the returned stop is called (which
+// clears the line).
+func progress(cr *countingReader, size int64) (stop func()) {
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -169,7 +176,12 @@ func progress(cr *countingReader) (stop func()) {
 				fmt.Fprint(os.Stderr, "\r\033[K")
 				return
 			case <-tick.C:
-				fmt.Fprintf(os.Stderr, "\r\033[Kurun: importing: %s read", units.HumanSize(float64(cr.n.Load())))
+				n := cr.n.Load()
+				if size > 0 {
+					fmt.Fprintf(os.Stderr, "\r\033[Kurun: importing: %s of %s (%d%%)", units.HumanSize(float64(n)), units.HumanSize(float64(size)), n*100/size)
+				} else {
+					fmt.Fprintf(os.Stderr, "\r\033[Kurun: importing: %s read", units.HumanSize(float64(n)))
+				}
 			}
 		}
 	}()
