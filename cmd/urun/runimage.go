@@ -156,6 +156,11 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 // search; /etc/group is read from the same layer.
 func passwdLayer(dirs []string) string {
 	for _, d := range dirs {
+		// Lstat each step: a layer is hostile, and its etc may be a
+		// symlink out of it (usergroup then reads inside the layer).
+		if st, err := os.Lstat(filepath.Join(d, "etc")); err != nil || !st.IsDir() {
+			continue
+		}
 		st, err := os.Lstat(filepath.Join(d, "etc", "passwd"))
 		if err != nil {
 			continue
