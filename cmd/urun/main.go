@@ -34,6 +34,15 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 // CLI is urun's command line: one field per verb.
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Ps      PsCmd      `cmd:"" help:"List containers (running ones; -a: all)."`
+	Inspect InspectCmd `cmd:"" help:"Show containers' records as JSON."`
+	Logs    LogsCmd    `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
+	Attach  AttachCmd  `cmd:"" help:"Attach your terminal to a detached container (detach: Ctrl-P Ctrl-Q)."`
+	Stop    StopCmd    `cmd:"" help:"Stop containers: SIGTERM, then SIGKILL after a timeout."`
+	Kill    KillCmd    `cmd:"" help:"Send a signal to containers (default SIGKILL)."`
+	Wait    WaitCmd    `cmd:"" help:"Wait for containers to exit; print and exit with the status."`
+	Rm      RmCmd      `cmd:"" help:"Remove exited containers (-f: kill running ones first)."`
+	Monitor MonitorCmd `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
 	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version VersionCmd `cmd:"" help:"Print urun's version."`
 }
@@ -52,6 +61,10 @@ func usageError(err error) error {
 func main() {
 	if userns.IsInit() {
 		userns.RunInit()
+		return
+	}
+	if userns.IsTini() {
+		userns.RunTini()
 		return
 	}
 	os.Exit(run(os.Args[1:]))
