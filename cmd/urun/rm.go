@@ -53,12 +53,14 @@ func kill9(st *store.Store, r *store.Record) error {
 	if err != nil {
 		return err
 	}
-	err = c.Send(monitor.Message{Type: monitor.TSignal, Value: int(syscall.SIGKILL)})
+	// A send that fails is a monitor closing down: waitOne sees the end.
+	_ = c.Send(monitor.Message{Type: monitor.TSignal, Value: int(syscall.SIGKILL)})
 	c.Close()
-	if err != nil {
-		return fmt.Errorf("killing container %s: %w", r.Name, err)
-	}
 	if _, err := waitOne(st, r); err != nil {
+		if _, gerr := st.Get(r.ID); gerr != nil {
+			// Gone already (--rm): nothing left to wait for.
+			return nil
+		}
 		return err
 	}
 	return nil
