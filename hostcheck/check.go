@@ -15,6 +15,7 @@ import (
 
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/internal/hostbin"
 	"golang.org/x/sys/unix"
 )
 
@@ -49,7 +50,7 @@ type Host struct {
 	SubGIDFile string
 	CgroupRoot string
 	TunPath    string
-	// LookPath finds helper programs (exec.LookPath).
+	// LookPath finds helper programs as urun does (hostbin.Find).
 	LookPath func(string) (string, error)
 }
 
@@ -59,7 +60,7 @@ func Current() Host {
 		UID: os.Getuid(), GID: os.Getgid(),
 		SubUIDFile: idmap.SubUIDFile, SubGIDFile: idmap.SubGIDFile,
 		CgroupRoot: cgroupdelegate.Mountpoint, TunPath: "/dev/net/tun",
-		LookPath: exec.LookPath,
+		LookPath: hostbin.Find,
 	}
 	if u, err := user.LookupId(strconv.Itoa(h.UID)); err == nil {
 		h.User = u.Username

@@ -7,9 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/urun-dev/urun/internal/hostbin"
 )
 
 // Files and helpers; variables so that a unit test of the planner can point them
@@ -78,7 +79,7 @@ func planFor(keepID bool) (*Maps, error) {
 			return Map{}, err
 		}
 		m := Map{k: k, file: file}
-		helper, lerr := findHelper(k.helper)
+		helper, lerr := hostbin.Find(k.helper)
 		switch {
 		case len(ranges) == 0:
 			reasons = append(reasons, fmt.Sprintf("no range for %s in %s", who(name, own), file))
@@ -121,27 +122,6 @@ func planFor(keepID bool) (*Maps, error) {
 			dedupJoin(reasons), inside, n)
 	}
 	return m, nil
-}
-
-// helperDirs are where distributions install newuidmap and newgidmap (Debian's
-// and Fedora's uidmap/shadow-utils: /usr/bin), searched when PATH does not
-// have them: a PATH that is unset or empty (env -i, cron, some CI runners)
-// must not silently cost the user their ranges.
-var helperDirs = []string{"/usr/bin", "/bin", "/usr/sbin", "/sbin"}
-
-// findHelper finds newuidmap or newgidmap: in PATH first, as the user may
-// point at another build of it, else in helperDirs.
-func findHelper(name string) (string, error) {
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p, nil
-	}
-	for _, d := range helperDirs {
-		if st, serr := os.Stat(filepath.Join(d, name)); serr == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
-			return filepath.Join(d, name), nil
-		}
-	}
-	return "", err
 }
 
 func who(name string, id int) string {

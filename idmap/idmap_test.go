@@ -1,8 +1,6 @@
 package idmap
 
 import (
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -124,28 +122,4 @@ func FuzzParseSubIDs(f *testing.F) {
 			t.Fatalf("%d lines", len(m))
 		}
 	})
-}
-
-// TestHelperFoundWithoutPath: with PATH empty or unset, newuidmap is still
-// found where the uidmap package puts it.
-func TestHelperFoundWithoutPath(t *testing.T) {
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "newuidmap")
-	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	saved := helperDirs
-	helperDirs = []string{filepath.Join(dir, "missing"), dir}
-	t.Cleanup(func() { helperDirs = saved })
-	t.Setenv("PATH", "")
-	if got, err := findHelper("newuidmap"); err != nil || got != bin {
-		t.Fatalf("PATH empty: findHelper = %q, %v; want %s", got, err, bin)
-	}
-	os.Unsetenv("PATH")
-	if got, err := findHelper("newuidmap"); err != nil || got != bin {
-		t.Fatalf("PATH unset: findHelper = %q, %v; want %s", got, err, bin)
-	}
-	if got, err := findHelper("newgidmap"); err == nil {
-		t.Fatalf("found a helper that is not there: %s", got)
-	}
 }

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
+	"github.com/urun-dev/urun/internal/hostbin"
 	"golang.org/x/sys/unix"
 )
 
@@ -134,7 +134,7 @@ func newOverlay(lower []string, upper, work string) (*os.File, error) {
 // yet, so the message names both.
 func overlayError(err error) error {
 	fuse := "fuse-overlayfs is not installed either"
-	if p, lerr := exec.LookPath("fuse-overlayfs"); lerr == nil {
+	if p, lerr := hostbin.Find("fuse-overlayfs"); lerr == nil {
 		fuse = "urun cannot use fuse-overlayfs (" + p + ") yet"
 	}
 	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EPERM) || errors.Is(err, unix.EOPNOTSUPP) {

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+
+	"github.com/urun-dev/urun/internal/hostbin"
 )
 
 // Binary is the program Start runs, looked up in $PATH.
@@ -57,7 +59,7 @@ func Probe() (Features, error) {
 func LookPath() (string, error) { return lookPath(Binary) }
 
 func lookPath(bin string) (string, error) {
-	path, err := exec.LookPath(bin)
+	path, err := hostbin.Find(bin)
 	if err != nil {
 		return "", fmt.Errorf("%w (%v)", ErrNotInstalled, err)
 	}
