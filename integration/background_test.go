@@ -353,3 +353,42 @@ func TestBackgroundBadInput(t *testing.T) {
 		t.Errorf("store not empty: %v", ents)
 	}
 }
+
+func TestAttachWithoutTerminal(t *testing.T) {
+	e := user(t)
+	id := detached(t, e, "-i", e.Rootfs, "sh", "-c", `read line; echo "got $line"; echo err-side >&2; exit 4`)
+	r := e.Run(t, "hello\n", "attach", id)
+	if r.Status != 4 || r.Stdout != "got hello\n" || r.Stderr != "err-side\n" {
+		t.Errorf("attach with piped stdin: %+v, want status 4, stdout %q, stderr %q", r, "got hello\n", "err-side\n")
+	}
+}
+
+func TestRemovedLogKeepsContainer(t *testing.T) {
+	e := user(t)
+	w := e.TempDir(t)
+	id := detached(t, e, "-v", w+":/w", e.Rootfs, "sh", "-c",
+		`echo first; while [ ! -e /w/go ]; do sleep 0.1; done; echo second; while :; do sleep 1; done`)
+	dir := inspect(t, e, id).Dir
+	// The container has written its first line when the log has it.
+	for i := 0; i < 400 && !strings.Contains(e.Run(t, "", "logs", id).Stdout, "first"); i++ {
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 25e6}, nil)
+	}
+	if err := os.Remove(filepath.Join(dir, "log")); err != nil {
+		t.Fatal(err)
+	}
+	e.Sh(t, "touch "+w+"/go")
+	// The monitor starts a new log; the container runs on.
+	var out string
+	for i := 0; i < 400; i++ {
+		if out = e.Run(t, "", "logs", id).Stdout; strings.Contains(out, "second") {
+			break
+		}
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 25e6}, nil)
+	}
+	if out != "second\n" {
+		t.Errorf("logs after the log was removed: %q, want the lines written since", out)
+	}
+	if rec := inspect(t, e, id); rec.Status != "running" {
+		t.Errorf("after its log was removed the container is %s", rec.Status)
+	}
+}
