@@ -36,7 +36,7 @@ func dial(st *store.Store, r *store.Record, verb string) (*monitor.Conn, error) 
 	c, err := monitor.Dial(st.Path(r.ID, store.CtlSock))
 	if err != nil {
 		if !r.Detached {
-			return nil, fmt.Errorf("container %s (%s) runs in the foreground of another terminal, which has no control socket; use that terminal (Ctrl-C), or kill -TERM %d", r.Name, r.ID, r.MonitorPid)
+			return nil, fmt.Errorf("container %s (%s) runs in the foreground of another terminal, which has no control socket to %s it through; use that terminal, or urun stop or kill", r.Name, r.ID, verb)
 		}
 		if again, lerr := st.Get(r.ID); lerr != nil || again.Status == store.Exited {
 			return nil, errNotRunning(r, verb)

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/urun-dev/urun/monitor"
+	"github.com/urun-dev/urun/store"
 )
 
 // StopCmd is `urun stop`.
@@ -20,6 +22,13 @@ func (s *StopCmd) Run() error {
 		st, r, err := lookup(ref)
 		if err != nil {
 			return usageError(err)
+		}
+		if !r.Detached && r.Status != store.Exited {
+			if err := stopForeground(r, time.Duration(s.Time)*time.Second); err != nil {
+				return usageError(err)
+			}
+			fmt.Println(ref)
+			continue
 		}
 		c, err := dial(st, r, "stop")
 		if err != nil {
