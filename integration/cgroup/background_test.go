@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDetachedScope: a detached container with --memory has its scope with
@@ -45,10 +46,14 @@ func TestDetachedScope(t *testing.T) {
 		t.Fatalf("rm -f: %+v", r)
 	}
 	v.checkNoScopes(t)
-	if _, err := os.Stat("/proc/" + itoa(rec.MonitorPid) + "/stat"); err == nil {
-		if b, _ := os.ReadFile("/proc/" + itoa(rec.MonitorPid) + "/stat"); !strings.Contains(string(b), ") Z") {
-			t.Errorf("the monitor %d still runs after rm -f", rec.MonitorPid)
-		}
+	// The monitor exits just after it has answered rm (it closes its
+	// socket, then ends): give it the moment.
+	gone := waitFor(10*time.Second, func() bool {
+		b, err := os.ReadFile("/proc/" + itoa(rec.MonitorPid) + "/stat")
+		return err != nil || strings.Contains(string(b), ") Z")
+	})
+	if !gone {
+		t.Errorf("the monitor %d still runs after rm -f", rec.MonitorPid)
 	}
 	if r := v.run(t, "ps", "-a", "-q"); strings.TrimSpace(r.stdout) != "" {
 		t.Errorf("ps -a after rm -f: %q", r.stdout)
