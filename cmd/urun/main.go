@@ -36,8 +36,8 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 type CLI struct {
 	Globals `embed:""`
 
-	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
-	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
+	Run      RunCmd      `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Check    CheckCmd    `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version  VersionCmd  `cmd:"" help:"Print urun's version."`
 	Features FeaturesCmd `cmd:"" help:"Print what urun supports as an OCI runtime (the runtime-spec features JSON)."`
 }
