@@ -303,3 +303,13 @@ func TestUncovered(t *testing.T) {
 		}
 	}
 }
+
+func TestHostOptions(t *testing.T) {
+	o, err := HostOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Rootless != (os.Geteuid() != 0) || o.UID != uint32(os.Geteuid()) {
+		t.Errorf("%+v", o)
+	}
+}
