@@ -7,10 +7,12 @@
 #           (0 = uruntest, 1..65535 = its subordinate ids), the way rootless
 #           podman calls its runtime; hold the integration lock
 #           (flock /tmp/urun-it.lock), the test user is shared.
-# Both run in a private mount namespace without the host's cgroup2 mount:
-# crun refuses this host's v1/v2 hybrid, and nothing the tests mount
-# reaches the host. Results: OUTDIR/NAME-MODE.txt (one line per test, see
-# validation.sh) and OUTDIR/NAME-MODE/ (each test's TAP).
+# Both run in a private mount namespace without the host's cgroup2 mount
+# (crun refuses this host's v1/v2 hybrid, and nothing the tests mount
+# reaches the host) and a PID namespace of their own: when the suite ends,
+# the kernel kills whatever a failed test left (a created container waiting
+# for its start), so nothing is left behind for the test user. Results:
+# OUTDIR/NAME-MODE.txt (one line per test, see validation.sh) and OUTDIR/NAME-MODE/ (each test's TAP).
 #
 # The host's /sys/fs/cgroup belongs to the machine's supervisor and must not
 # be written: as root, give a runtime a flag that keeps it off cgroups
@@ -41,7 +43,7 @@ mkdir -p "$res"
 run="TMPDIR=$work/tmp $here/validation.sh $work/runtime $res"
 case $mode in
 root)
-	unshare -m bash -c "umount /sys/fs/cgroup/unified 2>/dev/null || true; $run" >"$res.txt"
+	unshare -m -p --fork --mount-proc bash -c "umount /sys/fs/cgroup/unified 2>/dev/null || true; $run" >"$res.txt"
 	;;
 userns)
 	# As the test user (hold the integration lock: it is shared), root
@@ -49,8 +51,8 @@ userns)
 	# uses newuidmap): the runtime can never write a host cgroup file.
 	uid=$(id -u uruntest) gid=$(id -g uruntest)
 	chown -R "$uid:$gid" "$work/state" "$work/tmp" "$res"
-	unshare -m bash -c "umount /sys/fs/cgroup/unified 2>/dev/null || true
-		exec setpriv --reuid=$uid --regid=$gid --init-groups env HOME=$work/tmp XDG_RUNTIME_DIR=$work/state \
+	unshare -m -p --fork --mount-proc bash -c "umount /sys/fs/cgroup/unified 2>/dev/null || true
+		setpriv --reuid=$uid --regid=$gid --init-groups env HOME=$work/tmp XDG_RUNTIME_DIR=$work/state \
 			unshare --user --map-root-user --map-auto --mount bash -c '$run'" >"$res.txt"
 	;;
 *)

@@ -6,9 +6,9 @@
 # with --cgroup-manager=cgroupfs --events-backend=file; crun refuses this
 # host's v1/v2 hybrid cgroups, so everything runs in a private mount
 # namespace without the v2 mount (the host's mounts are never touched).
-# Everything podman leaves for the user (its pause process, storage, state)
-# is removed at the end. Hold the integration lock while it runs: it uses
-# the shared test user.
+# Everything podman leaves for the user (storage, state: system reset; its
+# pause process and conmon: the PID namespace) is removed at the end. Hold
+# the integration lock while it runs: it uses the shared test user.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" = 0 ] || { echo "podman.sh: run as root (it drops to uruntest)" >&2; exit 1; }
@@ -23,9 +23,6 @@ chown "$uid:$gid" "$work/rootfs" "$work/home" "$work/xdg"
 chmod 700 "$work/xdg"
 setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null
 cleanup() {
-	as podman system reset -f >/dev/null 2>&1
-	pids=$(cat "$work/xdg/libpod/tmp/pause.pid" 2>/dev/null)
-	[ -n "$pids" ] && kill "$pids" 2>/dev/null
 	rm -rf "$work"
 }
 as() {
@@ -49,11 +46,16 @@ check detach-ps-stop as sh -c "id=\$($P run -d --network none --rootfs $R /bin/s
 check exec as sh -c "id=\$($P run -d --network none --rootfs $R /bin/sleep 600) && out=\$($P exec \$id /bin/echo inside) && $P rm -f -t 0 \$id >/dev/null && [ \"\$out\" = inside ]"
 check tty-it as sh -c "script -qec '$P run --rm -it --network none --rootfs $R /bin/sh -c \"tty; exit 0\"' /dev/null | grep -q /dev/pts/0"
 check slirp-publish as sh -c "id=\$($P run -d --network slirp4netns -p 127.0.0.1:18080:8080 --rootfs $R /bin/sh -c 'echo hello | nc -l -p 8080') && for i in 1 2 3 4 5 6 7 8 9 10; do out=\$(busybox nc 127.0.0.1 18080 </dev/null); [ -n \"\$out\" ] && break; sleep 1; done; $P rm -f -t 0 \$id >/dev/null; [ \"\$out\" = hello ]"
+# Inside the namespaces, where the pause process lives: an outer reset
+# would start a new one.
+as $P system reset -f >/dev/null 2>&1
 CHECKS
 )
 # rshared after the unmount: podman wants a shared /, and the new namespace's
-# mounts then form peer groups of their own, never the host's.
-unshare -m bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; mount --make-rshared /; exec bash -c "$0"' "P='$p'; $checks"
+# mounts then form peer groups of their own, never the host's. A PID
+# namespace too: whatever podman leaves running (its pause process, conmon)
+# dies with it.
+unshare -m -p --fork --mount-proc bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; mount --make-rshared /; exec bash -c "$0"' "P='$p'; $checks"
 rc=$?
 cleanup
 exit $rc
