@@ -43,3 +43,22 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCheckID: an accepted id is always a safe single path element.
+func FuzzCheckID(f *testing.F) {
+	for _, s := range []string{"a", "a/b", "..", "", "x.y+z_1-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, id string) {
+		err := CheckID(id)
+		if err != nil {
+			if strings.ContainsAny(err.Error(), "\n\r") {
+				t.Fatalf("error is not one line: %q", err)
+			}
+			return
+		}
+		if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "/\x00\n") || len(id) > MaxIDLen {
+			t.Fatalf("accepted %q", id)
+		}
+	})
+}
