@@ -19,7 +19,7 @@ type ImagesCmd struct {
 
 // Run lists the stored images.
 func (c *ImagesCmd) Run() error {
-	s, err := openStore(nil)
+	s, err := openImageStore(nil)
 	if err != nil {
 		return usageError(err)
 	}

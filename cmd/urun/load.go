@@ -21,7 +21,7 @@ func (c *LoadCmd) Run() error {
 	if c.Quiet {
 		w = nil
 	}
-	s, err := openStore(w)
+	s, err := openImageStore(w)
 	if err != nil {
 		return usageError(err)
 	}

@@ -39,10 +39,10 @@ type PullCmd struct {
 	Ref           string `arg:"" help:"Image to pull: [REGISTRY/]NAME[:TAG|@DIGEST] (docker.io and library/ by default)." placeholder:"IMAGE"`
 }
 
-// openStore opens the user's image store; progress goes to w (nil: none).
+// openImageStore opens the user's image store; progress goes to w (nil: none).
 // Layers are unpacked and removed inside the user namespace: their files
 // belong to the container's ids.
-func openStore(w io.Writer) (*image.Store, error) {
+func openImageStore(w io.Writer) (*image.Store, error) {
 	root, err := image.DefaultRoot()
 	if err != nil {
 		return nil, err
@@ -72,7 +72,7 @@ func (p *PullCmd) Run() error {
 	if p.Quiet {
 		progress = nil
 	}
-	s, err := openStore(progress)
+	s, err := openImageStore(progress)
 	if err != nil {
 		return usageError(err)
 	}

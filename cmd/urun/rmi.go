@@ -13,7 +13,7 @@ type RmiCmd struct {
 
 // Run removes the images and frees what no other image uses.
 func (c *RmiCmd) Run() error {
-	s, err := openStore(nil)
+	s, err := openImageStore(nil)
 	if err != nil {
 		return usageError(err)
 	}

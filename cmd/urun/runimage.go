@@ -61,7 +61,7 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 	if _, err := image.ParseReference(ref, false); err != nil {
 		return nil, nil, fmt.Errorf("%q is neither a directory nor an image reference (%v); give a rootfs directory (./DIR) or an image such as busybox", ref, err)
 	}
-	s, err := openStore(os.Stderr)
+	s, err := openImageStore(os.Stderr)
 	if err != nil {
 		return nil, nil, err
 	}
