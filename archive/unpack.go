@@ -385,6 +385,9 @@ func (u *unpacker) xattrs(f *os.File, hdr *tar.Header) error {
 			continue
 		}
 		if name == "security.capability" {
+			if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+				return fmt.Errorf("setting its file capability: the target's file system keeps no extended attributes (%w); unpack onto ext4, xfs, btrfs or tmpfs", err)
+			}
 			return fmt.Errorf("setting its file capability: %w", err)
 		}
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EACCES) {
