@@ -9,8 +9,12 @@ import (
 	"github.com/urun-dev/urun/store"
 )
 
-// openStore opens the user's container store.
-func openStore() (*store.Store, error) { return store.Open("") }
+// storeRoot is the global --root: the store's directory when an engine
+// names one, "" for the user's own.
+var storeRoot string
+
+// openStore opens the container store.
+func openStore() (*store.Store, error) { return store.Open(storeRoot) }
 
 // lookup finds one container by id, id prefix or name.
 func lookup(ref string) (*store.Store, *store.Record, error) {
