@@ -3,6 +3,7 @@ package archive
 import (
 	"archive/tar"
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,6 +19,9 @@ func FuzzUnpack(f *testing.F) {
 	f.Add(mktar(f, ent{name: "h", typ: tar.TypeLink, link: "../decoy/secret", uid: uid, gid: gid}))
 	f.Add(mktar(f, ent{name: "d/", typ: tar.TypeDir, mode: 0o755, uid: uid, gid: gid}, ent{name: "d/.wh..wh..opq", uid: uid, gid: gid}, ent{name: "d/.wh.x", uid: uid, gid: gid}))
 	f.Add(mktar(f, ent{name: ".wh...", uid: uid, gid: gid}))
+	if b, err := os.ReadFile("testdata/sparse-huge.tar"); err == nil {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		name, dir, decoy := target(t)
 		// Everything beside the target: the decoy and the parent itself.

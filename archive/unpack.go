@@ -2,6 +2,7 @@ package archive
 
 import (
 	"archive/tar"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -211,14 +212,17 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 		defer d.Close()
 		u.st.Dirs++
 		return u.attrs(d, parent, base, hdr, true)
-	case tar.TypeReg, tar.TypeCont: // archive/tar reports the old NUL type as TypeReg
+	case tar.TypeReg, tar.TypeCont, tar.TypeGNUSparse: // archive/tar reports the old NUL type as TypeReg
+		if err := u.checkSparse(hdr); err != nil {
+			return err
+		}
 		fd, err := unix.Openat(int(parent.Fd()), base, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 		if err != nil {
 			return fmt.Errorf("creating the file: %w", err)
 		}
 		f := os.NewFile(uintptr(fd), name)
 		defer f.Close()
-		n, err := io.CopyBuffer(onlyWriter{f}, r, u.buf)
+		n, err := copyHoles(f, r, u.buf)
 		u.st.Bytes += n
 		if err != nil {
 			return fmt.Errorf("writing the file: %w", unwrapTar(err))
@@ -267,11 +271,62 @@ func (u *unpacker) entry(hdr *tar.Header, r io.Reader) error {
 	return fmt.Errorf("entry type %q is not supported", string(hdr.Typeflag))
 }
 
-// onlyWriter hides *os.File's ReadFrom: the tar reader is not a file, and
-// the plain copy loop with our buffer is what runs anyway.
-type onlyWriter struct{ w io.Writer }
+// checkSparse refuses a sparse entry (GNU's old 'S' type, or PAX
+// GNU.sparse.* records) larger than the free space of the target: its
+// holes are written as holes, but archive/tar hands them over as zeros, and
+// a few bytes of tarball could otherwise declare a file of exabytes.
+func (u *unpacker) checkSparse(hdr *tar.Header) error {
+	sparse := hdr.Typeflag == tar.TypeGNUSparse
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			sparse = true
+			break
+		}
+	}
+	if !sparse {
+		return nil
+	}
+	var fs unix.Statfs_t
+	if err := unix.Fstatfs(int(u.root.Fd()), &fs); err != nil {
+		return fmt.Errorf("statfs of the target: %w", err)
+	}
+	if free := int64(fs.Bavail) * int64(fs.Bsize); hdr.Size > free {
+		return fmt.Errorf("a sparse file of %d bytes is larger than the %d bytes free on the target file system: refused", hdr.Size, free)
+	}
+	return nil
+}
 
-func (o onlyWriter) Write(p []byte) (int, error) { return o.w.Write(p) }
+// copyHoles copies r to the new file f, leaving runs of zeros (a buffer's
+// worth) as holes, as cp --sparse=auto does: sparse files stay sparse.
+func copyHoles(f *os.File, r io.Reader, buf []byte) (int64, error) {
+	var off int64
+	hole := false
+	for {
+		k, err := r.Read(buf)
+		if k > 0 {
+			b := buf[:k]
+			if b[0] == 0 && bytes.Equal(b[1:], b[:k-1]) {
+				hole = true
+			} else if _, werr := f.WriteAt(b, off); werr != nil {
+				return off, werr
+			}
+			off += int64(k)
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return off, err
+		}
+	}
+	if hole {
+		// A file that ends in a hole gets its size here.
+		if err := f.Truncate(off); err != nil {
+			return off, err
+		}
+	}
+	return off, nil
+}
 
 // attrs sets owner, extended attributes, mode and times of a file or
 // directory through its descriptor f. The order matters: chown clears the
@@ -330,6 +385,9 @@ func (u *unpacker) xattrs(f *os.File, hdr *tar.Header) error {
 			continue
 		}
 		if name == "security.capability" {
+			if errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) {
+				return fmt.Errorf("setting its file capability: the target's file system keeps no extended attributes (%w); unpack onto ext4, xfs, btrfs or tmpfs", err)
+			}
 			return fmt.Errorf("setting its file capability: %w", err)
 		}
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOTSUP) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.EACCES) {

@@ -440,3 +440,35 @@ func TestUnpackRootlessMapsOwners(t *testing.T) {
 		t.Errorf("escape through the stage: %v", err)
 	}
 }
+
+// A sparse file keeps its holes; one that claims more than the free space
+// is refused before anything is written. (testdata/mksparse.py made the
+// tarballs, owned by uid 0.)
+func TestUnpackSparse(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: the test tarballs belong to uid 0: run as root")
+	}
+	open := func(name string) *os.File {
+		f, err := os.Open(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		return f
+	}
+	dir, f, _ := target(t)
+	if _, err := Unpack(open("sparse.tar"), f, Flat); err != nil {
+		t.Fatal(err)
+	}
+	var st unix.Stat_t
+	if err := unix.Stat(filepath.Join(dir, "s"), &st); err != nil || st.Size != 64<<20 || st.Blocks*512 > 1<<20 {
+		t.Errorf("s: size %d, %d blocks, %v; want 64 MiB in holes", st.Size, st.Blocks, err)
+	}
+	dir2, f2, _ := target(t)
+	if _, err := Unpack(open("sparse-huge.tar"), f2, Flat); err == nil || !strings.Contains(err.Error(), "free") {
+		t.Errorf("an exabyte sparse file: %v; want a refusal naming the free space", err)
+	}
+	if _, err := os.Lstat(filepath.Join(dir2, "s")); err == nil {
+		t.Errorf("the refused sparse file was made")
+	}
+}

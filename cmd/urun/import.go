@@ -67,8 +67,7 @@ func (c *ImportCmd) Run() error {
 		if err != nil {
 			what += ": " + err.Error()
 		}
-		fmt.Fprintf(os.Stderr, "urun: %s; %s\n", what, left)
-		return exitError(125)
+		return usageError(fmt.Errorf("%s; %s", what, left))
 	}
 	if !c.Quiet {
 		fmt.Printf("imported %s into %s: %d files, %d directories, %d links, %s", name, c.Dir, st.Files, st.Dirs, st.Symlinks+st.Hardlinks, units.HumanSize(float64(st.Bytes)))
