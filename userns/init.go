@@ -13,6 +13,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
+	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
@@ -156,15 +157,27 @@ func loopbackUp() error {
 // execCommand finds the command in the container, narrows the capabilities and
 // execs it. It returns only on failure.
 func execCommand(c *Config) *InitError {
-	p := c.Spec.Process
+	var terminal func() error
+	if c.ConsoleFd != 0 {
+		terminal = func() error { return setupTerminal(c) }
+	}
+	return startProcess(c.Spec.Process, c.Seccomp, terminal)
+}
+
+// startProcess is the end of both stages, the init stage's and exec's: it
+// finds p's command inside the container, gives it its terminal (terminal,
+// if not nil, makes it stdio), then applies rlimits, no_new_privs, the
+// seccomp filter, the user and the capabilities in runc's order, and execs.
+// It returns only on failure.
+func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() error) *InitError {
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return execError(p.Args[0], err)
 	}
 	// The terminal comes last before the exec: once the command's stdio is
 	// the terminal, nothing may fail with a message the user would not see.
-	if c.ConsoleFd != 0 {
-		if err := setupTerminal(c); err != nil {
+	if terminal != nil {
+		if err := terminal(); err != nil {
 			return failf("setting up the container's terminal: %v", err)
 		}
 		if err := giveTerminal(p.User.UID); err != nil {
@@ -184,8 +197,8 @@ func execCommand(c *Config) *InitError {
 	// the stage still has every capability, which setUser is about to drop;
 	// what is left before the exec (setgroups, setres[ug]id, prctl, capget,
 	// capset, close_range, execve) the default profile lets through.
-	if c.Seccomp != nil && !p.NoNewPrivileges {
-		if err := c.Seccomp.Load(); err != nil {
+	if filter != nil && !p.NoNewPrivileges {
+		if err := filter.Load(); err != nil {
 			return failf("%v", err)
 		}
 	}
@@ -193,8 +206,8 @@ func execCommand(c *Config) *InitError {
 		return ie
 	}
 	// With no_new_privs, last before the exec.
-	if c.Seccomp != nil && p.NoNewPrivileges {
-		if err := c.Seccomp.Load(); err != nil {
+	if filter != nil && p.NoNewPrivileges {
+		if err := filter.Load(); err != nil {
 			return failf("%v", err)
 		}
 	}
