@@ -34,6 +34,7 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 // CLI is urun's command line: one field per verb.
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Exec    ExecCmd    `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
 	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version VersionCmd `cmd:"" help:"Print urun's version."`
 }
@@ -52,6 +53,10 @@ func usageError(err error) error {
 func main() {
 	if userns.IsInit() {
 		userns.RunInit()
+		return
+	}
+	if userns.IsExec() {
+		userns.RunExec()
 		return
 	}
 	os.Exit(run(os.Args[1:]))
