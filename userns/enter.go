@@ -192,7 +192,10 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		return nil, err
 	}
 	ep.PID = pid
-	if ep.pidfd, err = unix.PidfdOpen(pid, 0); err != nil {
+	// A stage that has already failed (or a command that has already
+	// ended) may be gone: its report says what happened, and there is
+	// nothing left to signal.
+	if ep.pidfd, err = unix.PidfdOpen(pid, 0); err != nil && !errors.Is(err, unix.ESRCH) {
 		return nil, fmt.Errorf("opening the exec'd process %d: %w", pid, err)
 	}
 	if err := ep.untilExec(repCLI, c.Process.Terminal); err != nil {
@@ -298,6 +301,9 @@ func (ep *ExecProcess) nsenterFailed() error {
 
 // Signal sends sig to the command.
 func (ep *ExecProcess) Signal(sig syscall.Signal) error {
+	if ep.pidfd < 0 {
+		return unix.ESRCH
+	}
 	return unix.PidfdSendSignal(ep.pidfd, sig, nil, 0)
 }
 
