@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/state"
+	"github.com/urun-dev/urun/store"
 	"github.com/urun-dev/urun/userns"
 )
 
@@ -33,7 +35,51 @@ type Config struct {
 	Stderr     *os.File
 	// Network: slirp4netns, none or host, published ports, DNS, hosts.
 	Network Network
+
+	// Name is the container's name in the store ("" picks a random one);
+	// StoreRoot overrides the store's base directory (an engine's --root).
+	Name      string
+	StoreRoot string
+	// Detached: a monitor supervises the container (urun run -d); its
+	// record outlives the run. AutoRemove (--rm) is the monitor's to act on.
+	Detached   bool
+	AutoRemove bool
+	// Supervisor holds the container's terminal while it runs; nil is the
+	// foreground run's: the user's own terminal.
+	Supervisor Supervisor
+	// Signals, when set, are the signals to pass to the container instead
+	// of those urun itself receives (a monitor's come over its socket).
+	Signals <-chan os.Signal
+	// Messages gets urun's own lines; nil means Stderr.
+	Messages io.Writer
 }
+
+// Supervisor is what a run needs from whoever holds the container's stdio
+// and terminal: the foreground run (the user's terminal) or a monitor.
+type Supervisor interface {
+	// Registered is called once the container's directory is in the store.
+	Registered(dir string) error
+	// Terminal takes the container's terminal master and relays it.
+	Terminal(master *os.File) (TerminalRelay, error)
+	// Running is called once the command runs as pid (on the host).
+	Running(pid int)
+}
+
+// TerminalRelay relays a container's terminal: Wait drains what the
+// container wrote (after PID 1 is reaped), Close stops at once.
+type TerminalRelay interface {
+	Wait() error
+	Close() error
+}
+
+// foreground is the Supervisor of a run in the user's terminal.
+type foreground struct{ c *Config }
+
+func (foreground) Registered(string) error { return nil }
+func (f foreground) Terminal(master *os.File) (TerminalRelay, error) {
+	return pty.Start(master, f.c.Stdin, f.c.Stdout)
+}
+func (foreground) Running(int) {}
 
 // forwarded are the signals urun passes on to the container, as docker's
 // --sig-proxy does.
@@ -41,9 +87,13 @@ var forwarded = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, sys
 
 // run is the state of one run, torn down by close in reverse order of setup.
 type run struct {
-	c    *Config
-	dir  *state.Dir
-	proc *userns.Process
+	c   *Config
+	sup Supervisor
+	dir *state.Dir
+	// store and rec are the container's record, made by register.
+	store *store.Store
+	rec   *store.Record
+	proc  *userns.Process
 	// limits are the spec's resources, for the cgroup scope.
 	limits cgroupdelegate.Limits
 	scope  *cgroupdelegate.Scope
@@ -52,7 +102,7 @@ type run struct {
 	seccomp *seccomp.Program
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
-	tty     *pty.Session
+	tty     TerminalRelay
 	cleanup []func()
 }
 
@@ -65,11 +115,21 @@ func Run(c *Config) int {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	sigs := make(chan os.Signal, 8)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
+	sigs := c.Signals
+	if sigs == nil {
+		own := make(chan os.Signal, 8)
+		signal.Notify(own, forwarded...)
+		defer signal.Stop(own)
+		sigs = own
+	}
+	if c.Messages == nil {
+		c.Messages = c.Stderr
+	}
 
-	r := &run{c: c, limits: cgroupdelegate.LimitsFromSpec(c.Spec.Linux.Resources)}
+	r := &run{c: c, sup: c.Supervisor, limits: cgroupdelegate.LimitsFromSpec(c.Spec.Linux.Resources)}
+	if r.sup == nil {
+		r.sup = foreground{c}
+	}
 	defer r.close()
 	if err := r.start(); err != nil {
 		return r.fail(err)
@@ -86,13 +146,16 @@ func (r *run) fail(err error) int {
 	if errors.As(err, &ie) {
 		status = ie.Status
 	}
-	fmt.Fprintf(r.c.Stderr, "urun: %v\n", err)
+	fmt.Fprintf(r.c.Messages, "urun: %v\n", err)
 	return status
 }
 
 func (r *run) start() error {
 	c := r.c
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
+		return err
+	}
+	if err := r.register(); err != nil {
 		return err
 	}
 	if err := r.compileSeccomp(); err != nil {
@@ -119,15 +182,11 @@ func (r *run) start() error {
 	}
 	r.withoutID0(maps)
 	if maps.Notice != "" && !c.Quiet {
-		fmt.Fprintln(c.Stderr, maps.Notice)
+		fmt.Fprintln(c.Messages, maps.Notice)
 	}
 	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
 	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
-	base, err := state.Base()
-	if err != nil {
-		return err
-	}
-	if r.dir, err = state.Create(base, c.ID); err != nil {
+	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
 	r.defer_(func() { r.dir.Remove() })
@@ -181,14 +240,14 @@ func (r *run) start() error {
 		Unit:        "urun-" + c.ID + ".scope",
 		Description: "urun container " + c.ID,
 		Verbose:     c.Verbose,
-		Log:         c.Stderr,
+		Log:         c.Messages,
 	})
 	if err != nil {
 		return err
 	}
 	r.defer_(func() {
 		if err := r.scope.Close(); err != nil {
-			fmt.Fprintf(c.Stderr, "urun: %v\n", err)
+			fmt.Fprintf(c.Messages, "urun: %v\n", err)
 		}
 	})
 	if r.scope != nil {
@@ -220,11 +279,15 @@ func (r *run) start() error {
 		if err != nil {
 			return r.killStarted(fmt.Errorf("receiving the container's terminal: %w", err))
 		}
-		if r.tty, err = pty.Start(master, c.Stdin, c.Stdout); err != nil {
+		if r.tty, err = r.sup.Terminal(master); err != nil {
 			return r.killStarted(fmt.Errorf("relaying the container's terminal: %w", err))
 		}
 		r.defer_(func() { r.endTerminal(false) })
 	}
+	if err := r.running(); err != nil {
+		return r.killStarted(err)
+	}
+	r.sup.Running(r.proc.PID)
 	return nil
 }
 
@@ -267,7 +330,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 				if m := r.limits.MemoryMax; m > 0 {
 					limit = "limit " + cgroupdelegate.FormatSize(m)
 				}
-				fmt.Fprintf(r.c.Stderr, "urun: container killed: out of memory (%s)\n", limit)
+				fmt.Fprintf(r.c.Messages, "urun: container killed: out of memory (%s)\n", limit)
 				return 128 + int(syscall.SIGKILL)
 			}
 			return res.status
@@ -322,13 +385,13 @@ func (r *run) notef(format string, a ...any) {
 	if r.tty != nil {
 		eol = "\r\n"
 	}
-	fmt.Fprintf(r.c.Stderr, "urun: "+format+eol, a...)
+	fmt.Fprintf(r.c.Messages, "urun: "+format+eol, a...)
 }
 
 // logf prints a --verbose line.
 func (r *run) logf(format string, a ...any) {
 	if r.c.Verbose {
-		fmt.Fprintf(r.c.Stderr, "urun: "+format+"\n", a...)
+		fmt.Fprintf(r.c.Messages, "urun: "+format+"\n", a...)
 	}
 }
 

@@ -1,4 +1,7 @@
-// Package state owns the per-run state directory under $XDG_RUNTIME_DIR/urun (or a
-// private fallback checked for owner and mode): creating it, locking it while the
-// run lives, removing it, and collecting directories left by runs that died.
+// Package state owns a run's scratch directory: the files urun writes for the
+// container before it starts (its hosts, resolv.conf, keep-id's passwd),
+// which the init stage bind-mounts and which are removed as soon as the
+// container is set up (the bind mounts keep the files alive). It lives inside
+// the container's directory in the store (package store), which finds and
+// collects what a killed run left; this package only makes and removes it.
 package state

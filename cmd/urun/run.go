@@ -8,7 +8,7 @@ import (
 	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
-	"github.com/urun-dev/urun/state"
+	"github.com/urun-dev/urun/store"
 )
 
 // RunCmd is `urun run`: the flag groups shared with other verbs are embedded.
@@ -40,7 +40,7 @@ func (r *RunCmd) Run() error {
 		fmt.Fprintln(os.Stderr, notice)
 	}
 	o.NetNS = netw.Net.Mode != slirp.Host
-	id := state.NewID()
+	id := store.NewID()
 	if o.Hostname == "" {
 		o.Hostname = id
 	}

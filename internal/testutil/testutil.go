@@ -238,6 +238,10 @@ func (e *Env) CheckClean(t testing.TB) {
 	if strings.Contains(string(mi), e.Rootfs) {
 		t.Errorf("mounts of %s left on the host", e.Rootfs)
 	}
+	// Listing the store collects what killed foreground runs left (as any
+	// urun command that lists it does); whatever is left then is a leak:
+	// a record of a container the test did not remove.
+	_, _ = e.Command("ps", "-a", "-q").Output()
 	for _, base := range []string{filepath.Join(os.TempDir(), "urun-"+strconv.Itoa(e.UID))} {
 		ents, _ := os.ReadDir(base)
 		for _, d := range ents {

@@ -1,0 +1,385 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+)
+
+// Statuses of a record.
+const (
+	Created = "created"
+	Running = "running"
+	Exited  = "exited"
+)
+
+// Files of a container's directory.
+const (
+	StateFile  = "state.json"
+	LockFile   = "lock"
+	ConfigFile = "config.json"
+	CtlSock    = "ctl.sock"
+	LogFile    = "log"
+	ExitFile   = "exit"
+)
+
+// Record is what the store knows of one container. The JSON names are a
+// contract with every reader (urun ps, inspect, exec, engines).
+type Record struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Pid is the host pid of the container's PID 1, PidStart its start
+	// time (field 22 of /proc/PID/stat) so that a reused pid is told apart.
+	Pid      int    `json:"pid"`
+	PidStart uint64 `json:"pidStart"`
+	// MonitorPid is the process that supervises the container: `urun
+	// monitor` for a detached one, the `urun run` itself in the foreground.
+	MonitorPid   int                   `json:"monitorPid"`
+	MonitorStart uint64                `json:"monitorStart"`
+	Rootfs       string                `json:"rootfs"`
+	Command      []string              `json:"command"`
+	Created      time.Time             `json:"created"`
+	Started      *time.Time            `json:"started,omitempty"`
+	Finished     *time.Time            `json:"finished,omitempty"`
+	ExitCode     *int                  `json:"exitCode,omitempty"`
+	Ports        []string              `json:"ports"`
+	Limits       *specs.LinuxResources `json:"limits,omitempty"`
+	CgroupPath   string                `json:"cgroupPath"`
+	Detached     bool                  `json:"detached"`
+	TTY          bool                  `json:"tty"`
+	Hostname     string                `json:"hostname,omitempty"`
+	AutoRemove   bool                  `json:"autoRemove,omitempty"`
+	// Error says why a container ended that urun did not end cleanly
+	// (its monitor was killed, its processes vanished).
+	Error string `json:"error,omitempty"`
+}
+
+// Alive reports whether the container's PID 1 still runs: the pid exists
+// and has the recorded start time.
+func (r *Record) Alive() bool { return alive(r.Pid, r.PidStart) }
+
+// MonitorAlive reports whether the container's monitor still runs.
+func (r *Record) MonitorAlive() bool { return alive(r.MonitorPid, r.MonitorStart) }
+
+func alive(pid int, start uint64) bool {
+	if pid <= 0 {
+		return false
+	}
+	got, err := StartTime(pid)
+	return err == nil && got == start
+}
+
+// StartTime returns field 22 of /proc/PID/stat: the process's start time in
+// clock ticks since boot, which with the pid names one process for good.
+func StartTime(pid int) (uint64, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) is in parentheses and may hold spaces
+	// and parentheses: count from the last ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// f[0] is field 3 (state); field 22 is f[19].
+	if len(f) < 20 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+	}
+	return strconv.ParseUint(f[19], 10, 64)
+}
+
+// Store is one user's store.
+type Store struct {
+	Base string
+}
+
+// Open opens the store at Base(override).
+func Open(override string) (*Store, error) {
+	b, err := Base(override)
+	if err != nil {
+		return nil, err
+	}
+	return &Store{Base: b}, nil
+}
+
+// Dir is the directory of container id.
+func (s *Store) Dir(id string) string { return filepath.Join(s.Base, id) }
+
+// Path is file name in the directory of container id.
+func (s *Store) Path(id, name string) string { return filepath.Join(s.Base, id, name) }
+
+// ErrNameInUse is wrapped by Create when the name is taken.
+var ErrNameInUse = errors.New("name in use")
+
+// Create reserves r.Name (a random one when it is "") and makes the
+// container's directory with r as its state. r.ID must be fresh.
+func (s *Store) Create(r *Record) error {
+	if r.Name != "" {
+		if err := CheckName(r.Name); err != nil {
+			return err
+		}
+	}
+	unlock, err := lockPath(s.Base)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	recs, err := s.list()
+	if err != nil {
+		return err
+	}
+	taken := map[string]string{}
+	for _, o := range recs {
+		taken[o.Name] = o.ID
+	}
+	if r.Name == "" {
+		for i := 0; ; i++ {
+			r.Name = randomName()
+			if i > 20 {
+				r.Name += "_" + r.ID[:4]
+			}
+			if _, ok := taken[r.Name]; !ok {
+				break
+			}
+		}
+	} else if id, ok := taken[r.Name]; ok {
+		return fmt.Errorf("the container name %q is already in use by container %s; choose another --name, or remove it with 'urun rm -f %s': %w",
+			r.Name, id, r.Name, ErrNameInUse)
+	}
+	dir := s.Dir(r.ID)
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("creating the container's directory: %w", err)
+	}
+	if r.Created.IsZero() {
+		r.Created = time.Now()
+	}
+	if err := writeRecord(dir, r); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	return nil
+}
+
+// Update changes the record of id under its lock: fn gets the stored record
+// and edits it; the result replaces the stored one atomically.
+func (s *Store) Update(id string, fn func(*Record) error) (*Record, error) {
+	dir := s.Dir(id)
+	unlock, err := lockFile(filepath.Join(dir, LockFile))
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	r, err := readRecord(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(r); err != nil {
+		return r, err
+	}
+	return r, writeRecord(dir, r)
+}
+
+// Remove deletes the container's directory and with it its name.
+func (s *Store) Remove(id string) error {
+	dir := s.Dir(id)
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("removing the container's directory: %w", err)
+	}
+	return nil
+}
+
+// Get reads the record of id as it is seen now (see List).
+func (s *Store) Get(id string) (*Record, error) {
+	r, err := readRecord(s.Dir(id))
+	if err != nil {
+		return nil, err
+	}
+	if s.settle(r) {
+		return nil, fmt.Errorf("no such container: %s", id)
+	}
+	return r, nil
+}
+
+// List returns every container, oldest first. A record whose monitor is gone
+// reads as exited; one of a foreground run that is gone is removed.
+func (s *Store) List() ([]*Record, error) { return s.list() }
+
+func (s *Store) list() ([]*Record, error) {
+	ents, err := os.ReadDir(s.Base)
+	if err != nil {
+		return nil, fmt.Errorf("reading the store: %w", err)
+	}
+	var out []*Record
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(s.Base, e.Name())
+		r, err := readRecord(dir)
+		if err != nil {
+			// A directory being made (mkdir before the first write)
+			// or torn: collect it once it is old enough not to be
+			// the former.
+			if st, serr := os.Stat(dir); serr == nil && time.Since(st.ModTime()) > time.Minute {
+				os.RemoveAll(dir)
+			}
+			continue
+		}
+		if s.settle(r) {
+			continue
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}
+
+// settle makes r say what is true now: a container whose monitor is gone has
+// exited (with the status its exit file holds, if any). It returns true when
+// r was a foreground run's leftover and has been removed.
+func (s *Store) settle(r *Record) bool {
+	if r.Status == Exited || r.MonitorAlive() {
+		return false
+	}
+	if !r.Detached {
+		os.RemoveAll(s.Dir(r.ID))
+		return true
+	}
+	if code, err := ReadExit(s.Path(r.ID, ExitFile)); err == nil {
+		r.ExitCode = &code
+	} else if r.Error == "" {
+		r.Error = "the container's monitor is gone"
+	}
+	r.Status = Exited
+	return false
+}
+
+// Lookup finds a container by full id, name or unique id prefix.
+func (s *Store) Lookup(ref string) (*Record, error) {
+	if ref == "" {
+		return nil, errors.New("no container given: name one by its id or name (see 'urun ps -a')")
+	}
+	recs, err := s.List()
+	if err != nil {
+		return nil, err
+	}
+	var byPrefix []*Record
+	for _, r := range recs {
+		if r.ID == ref || r.Name == ref {
+			return r, nil
+		}
+		if strings.HasPrefix(r.ID, ref) {
+			byPrefix = append(byPrefix, r)
+		}
+	}
+	switch len(byPrefix) {
+	case 0:
+		return nil, fmt.Errorf("no such container: %s (see 'urun ps -a')", ref)
+	case 1:
+		return byPrefix[0], nil
+	}
+	var c []string
+	for _, r := range byPrefix {
+		c = append(c, r.ID+" ("+r.Name+")")
+	}
+	return nil, fmt.Errorf("%q matches %d containers: %s; give more of the id, or the name", ref, len(c), strings.Join(c, ", "))
+}
+
+// WriteExit records status in the exit file of container id, as conmon's.
+func (s *Store) WriteExit(id string, status int) error {
+	return writeAtomic(s.Path(id, ExitFile), []byte(strconv.Itoa(status)))
+}
+
+// ReadExit reads an exit file.
+func ReadExit(path string) (int, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(strings.TrimSpace(string(b)))
+}
+
+func readRecord(dir string) (*Record, error) {
+	b, err := os.ReadFile(filepath.Join(dir, StateFile))
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("no such container: %s", filepath.Base(dir))
+		}
+		return nil, fmt.Errorf("reading the container's state: %w", err)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", filepath.Join(dir, StateFile), err)
+	}
+	return &r, nil
+}
+
+func writeRecord(dir string, r *Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encoding the container's state: %w", err)
+	}
+	return writeAtomic(filepath.Join(dir, StateFile), b)
+}
+
+// writeAtomic writes by rename, so a reader sees the old file or the new,
+// never half of one. No fsync: the store lives on a tmpfs (a run dir) and
+// does not outlive a reboot anyway.
+func writeAtomic(path string, b []byte) error {
+	tmp := path + ".tmp" + strconv.Itoa(os.Getpid())
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// lockPath takes an exclusive flock on a directory (the base: name
+// reservation), so no lock file sits in the base beside the containers.
+func lockPath(dir string) (func(), error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("locking the store %s: %w", dir, err)
+	}
+	return flock(fd, dir)
+}
+
+func lockFile(path string) (func(), error) {
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil, fmt.Errorf("no such container: %s", filepath.Base(filepath.Dir(path)))
+		}
+		return nil, fmt.Errorf("locking %s: %w", path, err)
+	}
+	return flock(fd, path)
+}
+
+func flock(fd int, name string) (func(), error) {
+	for {
+		err := unix.Flock(fd, unix.LOCK_EX)
+		if err == nil {
+			return func() { unix.Close(fd) }, nil
+		}
+		if !errors.Is(err, unix.EINTR) {
+			unix.Close(fd)
+			return nil, fmt.Errorf("locking %s: %w", name, err)
+		}
+	}
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func newStore(t *testing.T) *Store {
+	t.Helper()
+	d := t.TempDir()
+	os.Chmod(d, 0o700)
+	s, err := Open(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// self is a record supervised by this test process, so it stays alive.
+func self(id, name string) *Record {
+	st, _ := StartTime(os.Getpid())
+	return &Record{ID: id, Name: name, Status: Running, MonitorPid: os.Getpid(), MonitorStart: st, Detached: true}
+}
+
+func TestNewID(t *testing.T) {
+	a, b := NewID(), NewID()
+	if !regexp.MustCompile(`^[0-9a-f]{12}$`).MatchString(a) || a == b {
+		t.Fatalf("ids %q %q", a, b)
+	}
+}
+
+func TestBasePrefersPrivateRuntimeDir(t *testing.T) {
+	if os.Getuid() == 0 {
+		t.Skip("SKIP: root's store is /run/urun whatever XDG_RUNTIME_DIR says")
+	}
+	rt := t.TempDir()
+	os.Chmod(rt, 0o700)
+	t.Setenv("XDG_RUNTIME_DIR", rt)
+	got, err := Base("")
+	if err != nil || got != filepath.Join(rt, "urun") {
+		t.Fatalf("Base = %q, %v", got, err)
+	}
+}
+
+func TestBaseOverrideMustBePrivate(t *testing.T) {
+	d := t.TempDir()
+	os.Chmod(d, 0o755)
+	if _, err := Base(d); err == nil || !strings.Contains(err.Error(), "chmod 700") {
+		t.Fatalf("Base(%s) with mode 0755: %v", d, err)
+	}
+}
+
+func TestCreateLookupUpdateRemove(t *testing.T) {
+	s := newStore(t)
+	r := self("abc123def456", "web")
+	if err := s.Create(r); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(self("abc999999999", "web")); !errors.Is(err, ErrNameInUse) || !strings.Contains(err.Error(), "abc123def456") {
+		t.Fatalf("second create of name web: %v", err)
+	}
+	if err := s.Create(self("abc777777777", "")); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"web", "abc123def456", "abc1"} {
+		got, err := s.Lookup(ref)
+		if err != nil || got.ID != r.ID {
+			t.Errorf("Lookup(%q) = %v, %v", ref, got, err)
+		}
+	}
+	if _, err := s.Lookup("abc"); err == nil || !strings.Contains(err.Error(), "abc123def456 (web)") {
+		t.Errorf("ambiguous prefix: %v", err)
+	}
+	if _, err := s.Lookup("nope"); err == nil || !strings.Contains(err.Error(), "no such container: nope") {
+		t.Errorf("unknown: %v", err)
+	}
+	code := 3
+	if _, err := s.Update(r.ID, func(r *Record) error { r.Status, r.ExitCode = Exited, &code; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.Lookup("web")
+	if got.Status != Exited || *got.ExitCode != 3 {
+		t.Errorf("after update: %+v", got)
+	}
+	if err := s.Remove(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Create(self("abc555555555", "web")); err != nil {
+		t.Errorf("name web after rm: %v", err)
+	}
+}
+
+// A record whose monitor is gone reads as exited; a foreground one is
+// collected and frees its name.
+func TestDeadRecords(t *testing.T) {
+	s := newStore(t)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := cmd.Process.Pid
+	det := &Record{ID: "111111111111", Name: "bg", Status: Running, MonitorPid: dead, Detached: true}
+	fg := &Record{ID: "222222222222", Name: "fg", Status: Running, MonitorPid: dead}
+	for _, r := range []*Record{det, fg} {
+		if err := s.Create(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.WriteExit(det.ID, 137)
+	recs, err := s.List()
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("List = %v, %v", recs, err)
+	}
+	if recs[0].Status != Exited || recs[0].ExitCode == nil || *recs[0].ExitCode != 137 {
+		t.Errorf("dead detached: %+v", recs[0])
+	}
+	if _, err := os.Stat(s.Dir(fg.ID)); !os.IsNotExist(err) {
+		t.Errorf("foreground leftover not collected: %v", err)
+	}
+	if err := s.Create(self("333333333333", "fg")); err != nil {
+		t.Errorf("name of a dead foreground run: %v", err)
+	}
+}
+
+func TestConcurrentNames(t *testing.T) {
+	s := newStore(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Create(self(NewID(), "same"))
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	ok := 0
+	for err := range errs {
+		if err == nil {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d creates of one name succeeded, want 1", ok)
+	}
+}
+
+func TestCheckName(t *testing.T) {
+	for _, n := range []string{"a", "web-1", "x.y_z"} {
+		if CheckName(n) != nil {
+			t.Errorf("%q refused", n)
+		}
+	}
+	for _, n := range []string{"", "-a", "a/b", "a b", "../x"} {
+		if CheckName(n) == nil {
+			t.Errorf("%q accepted", n)
+		}
+	}
+}
+
+func TestStartTime(t *testing.T) {
+	a, err := StartTime(os.Getpid())
+	if err != nil || a == 0 {
+		t.Fatalf("StartTime = %d, %v", a, err)
+	}
+}
