@@ -4,6 +4,7 @@ package integration
 // the foreground, as the test user; terminals through real ptys.
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,8 @@ type box struct {
 	t    *testing.T
 	e    *testutil.Env
 	cmd  *exec.Cmd
-	pid1 int // host pid of the container's PID 1
+	pid1 int    // host pid of the container's PID 1
+	id   string // its id in the store
 }
 
 // startBox starts `urun run [extra...] ROOTFS sh -c '...; exec sleep'` and
@@ -53,6 +55,9 @@ func startBox(t *testing.T, e *testutil.Env, extra ...string) *box {
 		if p := pid1Of(cmd.Process.Pid); p > 0 {
 			if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.HasPrefix(string(c), "sleep\x00") {
 				b.pid1 = p
+				if b.id = recordOf(e, p); b.id == "" {
+					t.Fatalf("no record in the store has the container's pid %d", p)
+				}
 				return b
 			}
 		}
@@ -80,9 +85,26 @@ func pid1Of(urun int) int {
 	return 0
 }
 
+// recordOf finds the id of the running container whose PID 1 is pid in
+// the test user's store, as `urun ps` shows it.
+func recordOf(e *testutil.Env, pid int) string {
+	files, _ := filepath.Glob(filepath.Join(os.TempDir(), "urun-"+strconv.Itoa(e.UID), "*", "state.json"))
+	for _, f := range files {
+		var r struct {
+			ID     string `json:"id"`
+			Pid    int    `json:"pid"`
+			Status string `json:"status"`
+		}
+		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &r) == nil && r.Pid == pid && r.Status == "running" {
+			return r.ID
+		}
+	}
+	return ""
+}
+
 // args is `urun exec [flags...] ID` for this container.
 func (b *box) args(flags ...string) []string {
-	return append(append([]string{"exec"}, flags...), "--pid", strconv.Itoa(b.pid1), "box")
+	return append(append([]string{"exec"}, flags...), b.id)
 }
 
 // exec runs `urun exec [flags] ID cmd...` with stdin.
@@ -176,15 +198,21 @@ func TestExecCommandThatCannotRun(t *testing.T) {
 	}
 }
 
-// TestExecIntoAContainerThatIsGone: one line, 125.
+// TestExecIntoAContainerThatIsGone: a container that has ended, one whose
+// urun was killed (its record left behind), and a name no container has:
+// each one line, 125.
 func TestExecIntoAContainerThatIsGone(t *testing.T) {
 	e := user(t)
-	b := startBox(t, e, "--network", "none")
-	_ = b.cmd.Process.Signal(syscall.SIGTERM)
-	for i := 0; i < 1000 && pid1Of(b.cmd.Process.Pid) != 0; i++ {
-		time.Sleep(10 * time.Millisecond)
+	ended := startBox(t, e, "--network", "none")
+	_ = ended.cmd.Process.Signal(syscall.SIGTERM)
+	killed := startBox(t, e, "--network", "none")
+	_ = killed.cmd.Process.Signal(syscall.SIGKILL)
+	for _, b := range []*box{ended, killed} {
+		for i := 0; i < 1000 && (pid1Of(b.cmd.Process.Pid) != 0 || syscall.Kill(b.pid1, 0) == nil); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
-	for _, args := range [][]string{b.args(), {"exec", "no-such-container"}} {
+	for _, args := range [][]string{ended.args(), killed.args(), {"exec", "no-such-container"}} {
 		r := e.Run(t, "", append(args, "true")...)
 		if r.Status != 125 || strings.Count(r.Stderr, "\n") != 1 || !strings.HasPrefix(r.Stderr, "urun: ") {
 			t.Errorf("urun %v true: status %d, stderr %q; want 125 and one line", args, r.Status, r.Stderr)
@@ -228,14 +256,24 @@ func TestExecAsAnotherUser(t *testing.T) {
 }
 
 // TestExecHasTheContainersConfinement: the exec'd process has PID 1's
-// capability set, no_new_privs and seccomp mode.
+// capability sets, no_new_privs, seccomp mode and rlimits, with urun's
+// defaults and with the container's own choices.
 func TestExecHasTheContainersConfinement(t *testing.T) {
 	e := user(t)
-	b := startBox(t, e, "--network", "none")
-	out := b.sh("grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/1/status; echo --; grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status")
-	pid1, self, _ := strings.Cut(out, "--\n")
-	if pid1 != self || !strings.Contains(self, "Seccomp:\t2") {
-		t.Errorf("PID 1:\n%s\nexec'd process:\n%s\nwant the same, with a seccomp filter", pid1, self)
+	const status = "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/%s/status; grep 'open files' /proc/%s/limits"
+	for _, flags := range [][]string{
+		{"--network", "none"},
+		{"--network", "none", "--security-opt", "no-new-privileges", "--cap-drop", "CHOWN", "--ulimit", "nofile=512:1024"},
+	} {
+		b := startBox(t, e, flags...)
+		pid1 := b.sh(fmt.Sprintf(status, "1", "1"))
+		self := b.sh(fmt.Sprintf(status, "self", "self"))
+		if pid1 != self || !strings.Contains(self, "Seccomp:\t2") {
+			t.Errorf("run %v: PID 1 has\n%s\nthe exec'd process\n%s\nwant the same, with a seccomp filter", flags, pid1, self)
+		}
+		if len(flags) > 2 && (!strings.Contains(self, "NoNewPrivs:\t1") || !strings.Contains(self, " 512 ")) {
+			t.Errorf("run %v: the exec'd process has\n%s\nwant no_new_privs and 512 open files", flags, self)
+		}
 	}
 }
 

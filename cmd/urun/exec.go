@@ -18,10 +18,6 @@ type ExecCmd struct {
 	Interactive bool     `short:"i" help:"Keep stdin open: the process reads yours (without -i it reads nothing)."`
 	Detach      bool     `short:"d" help:"Start the process and return at once; it runs on in the container, its output discarded."`
 
-	// PID joins the container whose PID 1 has this host pid, with urun's
-	// default spec: for tests of the mechanism, before records exist.
-	PID int `hidden:"" name:"pid"`
-
 	ID      string   `arg:"" help:"The container's id, unique id prefix or name."`
 	Command []string `arg:"" passthrough:"" help:"Command and arguments."`
 }
@@ -41,7 +37,7 @@ func (x *ExecCmd) Run() error {
 			return usageError(err)
 		}
 	}
-	t, err := execTarget(x.ID, x.PID)
+	t, err := execTarget(x.ID)
 	if err != nil {
 		return usageError(err)
 	}

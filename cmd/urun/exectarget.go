@@ -1,13 +1,12 @@
 package main
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"os"
-	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"github.com/urun-dev/urun/spec"
+	"github.com/urun-dev/urun/store"
 )
 
 // target is the running container exec joins.
@@ -17,24 +16,28 @@ type target struct {
 	Spec       *specs.Spec
 }
 
-// execTarget finds the container ref names. pid (the hidden --pid) names
-// PID 1 directly, with urun's default spec for a container of that root.
-func execTarget(ref string, pid int) (*target, error) {
-	if pid <= 0 {
-		return nil, fmt.Errorf("no such container: %s", ref)
-	}
-	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err != nil {
-		return nil, errors.New("container " + ref + " is not running")
-	}
-	netNS := false
-	if a, err := os.Readlink("/proc/self/ns/net"); err == nil {
-		if b, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net"); err == nil {
-			netNS = a != b
-		}
-	}
-	sp, err := spec.New(spec.Options{Rootfs: "/proc/" + strconv.Itoa(pid) + "/root", Args: []string{"/bin/sh"}, Workdir: "/", NetNS: netNS})
+// execTarget finds the container ref names (id, unique id prefix or name)
+// in the store and checks that it runs: a pid of a record whose process is
+// gone (or was reused) must never be joined.
+func execTarget(ref string) (*target, error) {
+	st, err := store.Open("")
 	if err != nil {
 		return nil, err
 	}
-	return &target{PID: pid, Spec: sp}, nil
+	rec, err := st.Lookup(ref)
+	if err != nil {
+		return nil, err
+	}
+	if rec.Status != store.Running || !rec.Alive() {
+		return nil, fmt.Errorf("container %s (%s) is not running (%s): exec needs a running container; see 'urun ps -a'", rec.Name, rec.ID, rec.Status)
+	}
+	b, err := os.ReadFile(st.Path(rec.ID, store.ConfigFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of container %s: %w", rec.Name, err)
+	}
+	var sp specs.Spec
+	if err := json.Unmarshal(b, &sp); err != nil {
+		return nil, fmt.Errorf("reading the config of container %s: %w", rec.Name, err)
+	}
+	return &target{PID: rec.Pid, CgroupPath: rec.CgroupPath, Spec: &sp}, nil
 }
