@@ -89,10 +89,13 @@ func Exec(c *ExecConfig) int {
 		select {
 		case s := <-done:
 			if tty != nil {
-				// The command is gone; its terminal may still hold output
-				// from other processes it left (the master closes when the
-				// last holder does): drain what is there, then restore.
-				_ = tty.Close()
+				// The kernel keeps what the command wrote last in the
+				// terminal until it is read: drain it (the master reads EIO
+				// once every holder of the slave is gone), then restore the
+				// user's terminal. A background process the command left
+				// holding the terminal keeps exec attached until it lets go,
+				// as with ssh.
+				_ = tty.Wait()
 			}
 			return s
 		case s := <-sigs:
