@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +25,11 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour)
 		os.Exit(0)
 	case "hog":
+		// Hog only once the test has the scope: a hog moved into its scope
+		// while already allocating can be killed, and its scope removed by
+		// systemd, before Attach has read the scope's cgroup back (the init
+		// stage, which the real Attach moves, is blocked until released).
+		_, _ = io.Copy(io.Discard, os.Stdin)
 		for {
 			b := make([]byte, 1<<20)
 			for i := range b {
@@ -37,8 +43,20 @@ func TestMain(m *testing.M) {
 
 func helper(t *testing.T, mode string) *exec.Cmd {
 	t.Helper()
+	cmd, _ := gatedHelper(t, mode)
+	return cmd
+}
+
+// gatedHelper starts a helper whose stdin is a pipe: closing go lets a hog
+// start hogging.
+func gatedHelper(t *testing.T, mode string) (*exec.Cmd, io.WriteCloser) {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "URUN_CGTEST_HELPER="+mode)
+	gate, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +64,7 @@ func helper(t *testing.T, mode string) *exec.Cmd {
 		_ = cmd.Process.Kill()
 		_, _ = cmd.Process.Wait()
 	})
-	return cmd
+	return cmd, gate
 }
 
 // needScope skips unless this machine can give a delegated scope: cgroup v2
@@ -177,12 +195,13 @@ func TestScopeNoLimits(t *testing.T) {
 func TestOOM(t *testing.T) {
 	needScope(t)
 	for i := 0; i < 5; i++ {
-		child := helper(t, "hog")
+		child, gate := gatedHelper(t, "hog")
 		s, err := Attach(context.Background(), child.Process.Pid, Limits{MemoryMax: 32 << 20, MemorySwap: 32 << 20},
 			Options{Unit: fmt.Sprintf("urun-test-oom-%d-%d.scope", os.Getpid(), i)})
 		if err != nil {
 			t.Fatal(err)
 		}
+		gate.Close()
 		err = child.Wait()
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {

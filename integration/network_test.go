@@ -82,14 +82,7 @@ func installUDPEcho(t *testing.T, e *testutil.Env) {
 	t.Helper()
 	udpechoOnce.Do(func() {
 		dst := filepath.Join(e.Rootfs, "bin", "udpecho")
-		cmd := exec.Command("go", "build", "-o", dst, "./internal/testutil/udpecho")
-		cmd.Dir = testutil.ModuleRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			udpechoErr = fmt.Errorf("building udpecho: %v\n%s", err, out)
-			return
-		}
-		udpechoErr = os.Chown(dst, e.UID, e.GID)
+		udpechoErr = e.InstallTool("./internal/testutil/udpecho", dst)
 	})
 	if udpechoErr != nil {
 		t.Fatal(udpechoErr)
@@ -533,61 +526,43 @@ func TestNetworkBadInput(t *testing.T) {
 	}
 }
 
-// pathWithout is a PATH that has newuidmap and newgidmap but no slirp4netns.
-func pathWithout(t *testing.T) string {
-	// t.TempDir's parent is private to the test's own user.
-	dir, err := os.MkdirTemp("", "urun-path-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	for _, b := range []string{"newuidmap", "newgidmap"} {
-		p, err := exec.LookPath(b)
-		if err != nil {
-			t.Skipf("SKIP: %s missing", b)
-		}
-		if err := os.Symlink(p, filepath.Join(dir, b)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
-func withPath(cmd *exec.Cmd, path string) *exec.Cmd {
-	for i, v := range cmd.Env {
-		if strings.HasPrefix(v, "PATH=") {
-			cmd.Env[i] = "PATH=" + path
-		}
-	}
-	return cmd
-}
-
+// TestSlirpMissing runs urun where slirp4netns is not installed: in a
+// private mount namespace /dev/null is bound over the binary (urun looks in
+// /usr/bin whatever PATH says), so the host's file is not touched.
 func TestSlirpMissing(t *testing.T) {
 	e := user(t)
-	path := pathWithout(t)
-
-	cmd := withPath(e.Command(e.Rootfs, "cat", "/proc/net/dev"), path)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("default network without slirp4netns: %v: %s", err, errb.String())
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: needs root to hide slirp4netns in a private mount namespace")
 	}
-	if strings.Count(out.String(), ":") != 1 || !strings.Contains(out.String(), "lo:") {
-		t.Errorf("fallback is not --network none:\n%s", out.String())
+	bin, err := exec.LookPath("slirp4netns")
+	if err != nil {
+		t.Skip("SKIP: slirp4netns is not installed, nothing to hide")
 	}
-	if n := strings.Count(errb.String(), "\n"); n != 1 || !strings.Contains(errb.String(), "slirp4netns is not installed") {
-		t.Errorf("want one notice line about slirp4netns, got %q", errb.String())
+	run := func(args ...string) (string, string, int) {
+		script := fmt.Sprintf(`mount --bind /dev/null %s && exec setpriv --reuid=%d --regid=%d --clear-groups env -i HOME=%s PATH=/usr/bin:/bin "$@"`,
+			bin, e.UID, e.GID, e.Home)
+		cmd := exec.Command("unshare", append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh", e.Bin}, args...)...)
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		st := status(cmd.Run())
+		return out.String(), errb.String(), st
 	}
-
-	cmd = withPath(e.Command("run", "--network", "slirp4netns", e.Rootfs, "true"), path)
-	errb.Reset()
-	cmd.Stderr = &errb
-	if s := status(cmd.Run()); s != 125 {
+	out, errs, s := run(e.Rootfs, "cat", "/proc/net/dev")
+	if s != 0 {
+		t.Fatalf("default network without slirp4netns: status %d: %s", s, errs)
+	}
+	if strings.Count(out, ":") != 1 || !strings.Contains(out, "lo:") {
+		t.Errorf("fallback is not --network none:\n%s", out)
+	}
+	if n := strings.Count(errs, "\n"); n != 1 || !strings.Contains(errs, "slirp4netns is not installed") {
+		t.Errorf("want one notice line about slirp4netns, got %q", errs)
+	}
+	_, errs, s = run("run", "--network", "slirp4netns", e.Rootfs, "true")
+	if s != 125 {
 		t.Errorf("explicit --network slirp4netns without it: status %d, want 125", s)
 	}
-	if strings.Count(errb.String(), "\n") != 1 || !strings.Contains(errb.String(), "apt-get install slirp4netns") {
-		t.Errorf("want one line naming the package, got %q", errb.String())
+	if strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "apt-get install slirp4netns") {
+		t.Errorf("want one line naming the package, got %q", errs)
 	}
 }
 

@@ -28,14 +28,7 @@ func installProbe(t *testing.T, e *testutil.Env) string {
 	t.Helper()
 	dst := filepath.Join(e.Rootfs, "bin", "urunprobe")
 	attackProbeOnce.Do(func() {
-		cmd := exec.Command("go", "build", "-o", dst, "./internal/testutil/probe")
-		cmd.Dir = testutil.ModuleRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			attackProbeErr = fmt.Errorf("building the probe: %v\n%s", err, out)
-			return
-		}
-		attackProbeErr = os.Chown(dst, e.UID, e.GID)
+		attackProbeErr = e.InstallTool("./internal/testutil/probe", dst)
 	})
 	if attackProbeErr != nil {
 		t.Fatal(attackProbeErr)

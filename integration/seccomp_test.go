@@ -29,15 +29,9 @@ func probeRoot(t *testing.T, e *testutil.Env) string {
 			return
 		}
 		bin := filepath.Join(dst, "bin", "sysprobe")
-		cmd := exec.Command("go", "build", "-o", bin, "./internal/testutil/sysprobe")
-		cmd.Dir = testutil.ModuleRoot()
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			probeErr = fmt.Errorf("building sysprobe: %v\n%s", err, out)
-			return
+		if probeErr = e.InstallTool("./internal/testutil/sysprobe", bin); probeErr == nil {
+			probeRootfs = dst
 		}
-		probeErr = os.Chown(bin, e.UID, e.GID)
-		probeRootfs = dst
 	})
 	if probeErr != nil {
 		t.Fatal(probeErr)

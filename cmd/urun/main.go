@@ -69,17 +69,25 @@ func run(args []string) int {
 		return userns.StatusError
 	}
 	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("urun"),
-		kong.Description(description),
-		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
-		kong.Exit(func(code int) { panic(exitError(code)) }),
-	)
+	parser, err := newParser(&cli)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return userns.StatusError
 	}
 	return parseAndRun(parser, args)
+}
+
+// newParser makes urun's kong parser for cli.
+func newParser(cli *CLI) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("urun"),
+		kong.Description(description),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		// A flag's value may start with '-', as with docker's and podman's
+		// parser: --pids-limit -1, --memory-swap -1.
+		kong.WithHyphenPrefixedParameters(true),
+		kong.Exit(func(code int) { panic(exitError(code)) }),
+	)
 }
 
 // parseAndRun turns kong's exits (help, usage errors) into statuses: help is 0,

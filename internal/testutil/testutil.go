@@ -341,3 +341,16 @@ func NoMountsUnder(t testing.TB, dirs ...string) {
 		}
 	}
 }
+
+// InstallTool builds the static Go program pkg (a path such as
+// ./internal/testutil/probe, relative to the module root) into dst and gives
+// it to the test user: busybox lacks the probes some tests run inside.
+func (e *Env) InstallTool(pkg, dst string) error {
+	cmd := exec.Command("go", "build", "-o", dst, pkg)
+	cmd.Dir = ModuleRoot()
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("building %s: %v\n%s", pkg, err, out)
+	}
+	return os.Chown(dst, e.UID, e.GID)
+}
