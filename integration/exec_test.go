@@ -4,7 +4,6 @@ package integration
 // the foreground, as the test user; terminals through real ptys.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -28,14 +27,19 @@ type box struct {
 	e    *testutil.Env
 	cmd  *exec.Cmd
 	pid1 int    // host pid of the container's PID 1
-	id   string // its id in the store
+	id   string // its name in the store
 }
+
+// boxes counts the containers started, for names of their own.
+var boxes int
 
 // startBox starts `urun run [extra...] ROOTFS sh -c '...; exec sleep'` and
 // waits until its PID 1 sleeps. The test's cleanup stops it.
 func startBox(t *testing.T, e *testutil.Env, extra ...string) *box {
 	t.Helper()
-	args := append([]string{"run", "-q", "--hostname", "box"}, extra...)
+	boxes++
+	name := fmt.Sprintf("exec-%d-%d", os.Getpid(), boxes)
+	args := append([]string{"run", "-q", "--hostname", "box", "--name", name}, extra...)
 	args = append(args, e.Rootfs, "sh", "-c", "echo written-by-pid1 > /tmp/from-pid1; exec sleep 1000")
 	cmd := e.Command(args...)
 	var errb strings.Builder
@@ -54,10 +58,7 @@ func startBox(t *testing.T, e *testutil.Env, extra ...string) *box {
 	for time.Now().Before(deadline) {
 		if p := pid1Of(cmd.Process.Pid); p > 0 {
 			if c, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p)); strings.HasPrefix(string(c), "sleep\x00") {
-				b.pid1 = p
-				if b.id = recordOf(e, p); b.id == "" {
-					t.Fatalf("no record in the store has the container's pid %d", p)
-				}
+				b.pid1, b.id = p, name
 				return b
 			}
 		}
@@ -83,23 +84,6 @@ func pid1Of(urun int) int {
 		}
 	}
 	return 0
-}
-
-// recordOf finds the id of the running container whose PID 1 is pid in
-// the test user's store, as `urun ps` shows it.
-func recordOf(e *testutil.Env, pid int) string {
-	files, _ := filepath.Glob(filepath.Join(os.TempDir(), "urun-"+strconv.Itoa(e.UID), "*", "state.json"))
-	for _, f := range files {
-		var r struct {
-			ID     string `json:"id"`
-			Pid    int    `json:"pid"`
-			Status string `json:"status"`
-		}
-		if b, err := os.ReadFile(f); err == nil && json.Unmarshal(b, &r) == nil && r.Pid == pid && r.Status == "running" {
-			return r.ID
-		}
-	}
-	return ""
 }
 
 // args is `urun exec [flags...] ID` for this container.
@@ -155,6 +139,30 @@ func TestExecSeesTheContainer(t *testing.T) {
 	}
 }
 
+// TestExecIntoADetachedContainer: exec works the same on a container that
+// `run -d` started, whose monitor is not the caller's child.
+func TestExecIntoADetachedContainer(t *testing.T) {
+	e := user(t)
+	name := fmt.Sprintf("exec-detached-%d", os.Getpid())
+	if r := e.Run(t, "", "run", "-d", "-q", "--name", name, "--hostname", "bg", "--network", "none", e.Rootfs, "sleep", "1000"); r.Status != 0 {
+		t.Fatalf("run -d: status %d, %q", r.Status, r.Stderr)
+	}
+	t.Cleanup(func() { e.Run(t, "", "rm", "-f", name) })
+	r := e.Run(t, "", "exec", name, "sh", "-c", "hostname; ps -o pid,comm | grep -c sleep; exit 3")
+	if r.Status != 3 || r.Stdout != "bg\n1\n" {
+		t.Errorf("exec into a detached container: %q (status %d, %q), want bg, one sleep, status 3", r.Stdout, r.Status, r.Stderr)
+	}
+	// Stopped: its record says exited; exec says so in one line.
+	e.Run(t, "", "kill", name)
+	e.Run(t, "", "wait", name)
+	r = e.Run(t, "", "exec", name, "true")
+	if r.Status != 125 || !strings.Contains(r.Stderr, "not running") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Errorf("exec into a stopped container: status %d, %q; want 125 and one line saying it is not running", r.Status, r.Stderr)
+	}
+}
+
+// TestExecSeesTheContainersNetwork: with slirp4netns, the exec'd process
+// has the container's address.
 func TestExecSeesTheContainersNetwork(t *testing.T) {
 	e := netUser(t)
 	b := startBox(t, e)

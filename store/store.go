@@ -120,8 +120,18 @@ func (s *Store) Dir(id string) string { return filepath.Join(s.Base, id) }
 // Path is file name in the directory of container id.
 func (s *Store) Path(id, name string) string { return filepath.Join(s.Base, id, name) }
 
-// ErrNameInUse is wrapped by Create when the name is taken.
+// ErrNameInUse is what Create's error Is when the name is taken.
 var ErrNameInUse = errors.New("name in use")
+
+// NameInUseError names the container that holds a name.
+type NameInUseError struct{ Name, ID string }
+
+func (e *NameInUseError) Error() string {
+	return fmt.Sprintf("the container name %q is already in use by container %s; choose another --name, or remove it with 'urun rm -f %s'", e.Name, e.ID, e.Name)
+}
+
+// Is makes errors.Is(err, ErrNameInUse) true.
+func (e *NameInUseError) Is(target error) bool { return target == ErrNameInUse }
 
 // Create reserves r.Name (a random one when it is "") and makes the
 // container's directory with r as its state. r.ID must be fresh.
@@ -155,8 +165,7 @@ func (s *Store) Create(r *Record) error {
 			}
 		}
 	} else if id, ok := taken[r.Name]; ok {
-		return fmt.Errorf("the container name %q is already in use by container %s; choose another --name, or remove it with 'urun rm -f %s': %w",
-			r.Name, id, r.Name, ErrNameInUse)
+		return &NameInUseError{Name: r.Name, ID: id}
 	}
 	dir := s.Dir(r.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {

@@ -150,7 +150,7 @@ func execSetup(c *ExecConfig, report *os.File) *InitError {
 			return pty.SetupInContainer(report, rows, cols)
 		}
 	}
-	return startProcess(p, c.Seccomp, terminal)
+	return startProcess(p, c.Seccomp, terminal, nil)
 }
 
 // execStageArgs is the stage's command line after nsenter's options.

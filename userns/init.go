@@ -27,12 +27,16 @@ func RunInit() {
 	// Namespace changes made by unshare apply to the calling thread only; the
 	// exec must come from the same thread.
 	runtime.LockOSThread()
-	closeExeFd()
+	exeFd := exeFdArg()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
 	if ie := readConfig(cfgPipe, &c); ie != nil {
 		fail(errPipe, ie)
+	}
+	if !wantsInit(c.Spec) && exeFd > 0 {
+		unix.Close(exeFd)
+		exeFd = 0
 	}
 	// From here on nothing in the container may ptrace this process or open
 	// its /proc files (its exe, its memory) until the exec of the command
@@ -55,18 +59,22 @@ func RunInit() {
 		os.Exit(StatusError)
 	}
 	cfgPipe.Close()
-	fail(errPipe, execCommand(&c))
+	fail(errPipe, execCommand(&c, exeFd))
 }
 
-// closeExeFd closes the stage's descriptor of the sealed binary it was
-// started from (its number is the argument after initArg): the running
-// program needs only the mapping, and the container must get no handle on it.
-func closeExeFd() {
+// exeFdArg is the stage's descriptor of the sealed binary it was started
+// from (its number is the argument after initArg). The running program needs
+// only the mapping, and the container must get no handle on it: it is closed
+// at once unless --init execs the tiny init from it, and then it is
+// close-on-exec (the tiny init holds only the mapping too).
+func exeFdArg() int {
 	if len(os.Args) > 2 {
 		if fd, err := strconv.Atoi(os.Args[2]); err == nil && fd > fdError {
-			unix.Close(fd)
+			unix.CloseOnExec(fd)
+			return fd
 		}
 	}
+	return 0
 }
 
 // readConfig reads the length-prefixed config. A parent that goes away before
@@ -156,20 +164,33 @@ func loopbackUp() error {
 
 // execCommand finds the command in the container, narrows the capabilities and
 // execs it. It returns only on failure.
-func execCommand(c *Config) *InitError {
+func execCommand(c *Config, exeFd int) *InitError {
 	var terminal func() error
 	if c.ConsoleFd != 0 {
 		terminal = func() error { return setupTerminal(c) }
 	}
-	return startProcess(c.Spec.Process, c.Seccomp, terminal)
+	var final func(path string) *InitError
+	if exeFd > 0 {
+		final = func(path string) *InitError {
+			// The error pipe goes on to the tiny init (see RunTini).
+			if _, err := unix.FcntlInt(fdError, unix.F_SETFD, 0); err != nil {
+				return failf("passing the error pipe to the init: %v", err)
+			}
+			exe, argv := tiniArgs(exeFd, path, c.Spec.Process.Args)
+			err := unix.Exec(exe, argv, c.Spec.Process.Env)
+			return failf("starting the init (--init): %v", err)
+		}
+	}
+	return startProcess(c.Spec.Process, c.Seccomp, terminal, final)
 }
 
 // startProcess is the end of both stages, the init stage's and exec's: it
 // finds p's command inside the container, gives it its terminal (terminal,
 // if not nil, makes it stdio), then applies rlimits, no_new_privs, the
-// seccomp filter, the user and the capabilities in runc's order, and execs.
+// seccomp filter, the user and the capabilities in runc's order, and execs
+// the command, or calls final with its path instead (--init's tiny init).
 // It returns only on failure.
-func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() error) *InitError {
+func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() error, final func(path string) *InitError) *InitError {
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return execError(p.Args[0], err)
@@ -217,6 +238,9 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 		for fd := 3; fd < 1024; fd++ {
 			unix.CloseOnExec(fd)
 		}
+	}
+	if final != nil {
+		return final(path)
 	}
 	err = unix.Exec(path, p.Args, p.Env)
 	return execError(p.Args[0], err)

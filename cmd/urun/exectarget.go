@@ -20,16 +20,12 @@ type target struct {
 // in the store and checks that it runs: a pid of a record whose process is
 // gone (or was reused) must never be joined.
 func execTarget(ref string) (*target, error) {
-	st, err := store.Open("")
-	if err != nil {
-		return nil, err
-	}
-	rec, err := st.Lookup(ref)
+	st, rec, err := lookup(ref)
 	if err != nil {
 		return nil, err
 	}
 	if rec.Status != store.Running || !rec.Alive() {
-		return nil, fmt.Errorf("container %s (%s) is not running (%s): exec needs a running container; see 'urun ps -a'", rec.Name, rec.ID, rec.Status)
+		return nil, errNotRunning(rec, "exec into")
 	}
 	b, err := os.ReadFile(st.Path(rec.ID, store.ConfigFile))
 	if err != nil {

@@ -35,6 +35,15 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 type CLI struct {
 	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
 	Exec    ExecCmd    `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
+	Ps      PsCmd      `cmd:"" help:"List containers (running ones; -a: all)."`
+	Inspect InspectCmd `cmd:"" help:"Show containers' records as JSON."`
+	Logs    LogsCmd    `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
+	Attach  AttachCmd  `cmd:"" help:"Attach your terminal to a detached container (detach: Ctrl-P Ctrl-Q)."`
+	Stop    StopCmd    `cmd:"" help:"Stop containers: SIGTERM, then SIGKILL after a timeout."`
+	Kill    KillCmd    `cmd:"" help:"Send a signal to containers (default SIGKILL)."`
+	Wait    WaitCmd    `cmd:"" help:"Wait for containers to exit; print and exit with the status."`
+	Rm      RmCmd      `cmd:"" help:"Remove exited containers (-f: kill running ones first)."`
+	Monitor MonitorCmd `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
 	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version VersionCmd `cmd:"" help:"Print urun's version."`
 }
@@ -53,6 +62,10 @@ func usageError(err error) error {
 func main() {
 	if userns.IsInit() {
 		userns.RunInit()
+		return
+	}
+	if userns.IsTini() {
+		userns.RunTini()
 		return
 	}
 	if userns.IsExec() {

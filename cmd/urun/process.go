@@ -24,7 +24,11 @@ type ProcessFlags struct {
 
 func (f *ProcessFlags) apply(o *runOptions) error {
 	var err error
-	if o.Terminal, err = f.terminal(os.Stdin, os.Stdout); err != nil {
+	if o.detached {
+		// A detached container's terminal is the monitor's, not the
+		// user's: only -t asks for one, and stdin need not be a terminal.
+		o.Terminal = f.TTY != nil && *f.TTY
+	} else if o.Terminal, err = f.terminal(os.Stdin, os.Stdout); err != nil {
 		return err
 	}
 	if o.Env, err = spec.ParseEnv(f.Env, os.LookupEnv); err != nil {

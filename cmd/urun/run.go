@@ -13,11 +13,12 @@ import (
 
 // RunCmd is `urun run`: the flag groups shared with other verbs are embedded.
 type RunCmd struct {
-	ProcessFlags  `embed:""`
-	MountFlags    `embed:""`
-	NetworkFlags  `embed:""`
-	LimitFlags    `embed:""`
-	SecurityFlags `embed:""`
+	ProcessFlags    `embed:""`
+	MountFlags      `embed:""`
+	NetworkFlags    `embed:""`
+	LimitFlags      `embed:""`
+	SecurityFlags   `embed:""`
+	BackgroundFlags `embed:""`
 
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
@@ -28,6 +29,10 @@ type RunCmd struct {
 
 // Run runs the container.
 func (r *RunCmd) Run() error {
+	bg, err := r.BackgroundFlags.parse()
+	if err != nil {
+		return usageError(err)
+	}
 	o, defaultCmd, err := r.options()
 	if err != nil {
 		return usageError(err)
@@ -52,26 +57,33 @@ func (r *RunCmd) Run() error {
 	if o.Terminal {
 		withTerminal(sp, os.Stdin)
 	}
-	status := container.Run(&container.Config{
+	withInit(sp, bg.init)
+	c := &container.Config{
 		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Network: netw,
-	})
-	return exitError(status)
+		Name:    bg.name, Detached: bg.detach, AutoRemove: bg.rm,
+	}
+	if bg.detach {
+		return detach(c, bg, r.Interactive)
+	}
+	return exitError(container.Run(c))
 }
 
 // runOptions are the parsed flags: the spec's options and the limits, which
 // become the spec's Linux.Resources.
 type runOptions struct {
 	spec.Options
-	limits limitsOptions
+	limits   limitsOptions
+	detached bool
 }
 
 // options turns the flags into the run's options, one flag group at a time.
 // defaultCmd says the user gave no command and /bin/sh was chosen.
 func (r *RunCmd) options() (runOptions, bool, error) {
 	var o runOptions
+	o.detached = r.Detach
 	root, err := filepath.Abs(r.Rootfs)
 	if err != nil {
 		return o, false, fmt.Errorf("rootfs %q: %w", r.Rootfs, err)
