@@ -520,3 +520,25 @@ func nsPid(pid int) int {
 	}
 	return 0
 }
+
+// TestExecWithKeepIDAndHostNetwork: with --userns keep-id exec runs as the
+// user's own ids (nsenter has to become root inside first to keep the
+// capabilities for the change), and -u 0 is root with the container's set;
+// with --network host there is no network namespace of the container's own
+// to join, and exec still works.
+func TestExecWithKeepIDAndHostNetwork(t *testing.T) {
+	e := user(t)
+	b := startBox(t, e, "--network", "none", "--userns", "keep-id")
+	if got := b.sh("id -u; id -g"); got != fmt.Sprintf("%d\n%d\n", e.UID, e.GID) {
+		t.Errorf("exec with keep-id runs as %q, want %d:%d", got, e.UID, e.GID)
+	}
+	r := b.exec("", []string{"-u", "0"}, "sh", "-c", "id -u; grep CapEff /proc/self/status")
+	if r.Status != 0 || !strings.HasPrefix(r.Stdout, "0\n") || strings.Contains(r.Stdout, "CapEff:\t0000000000000000") {
+		t.Errorf("exec -u 0 with keep-id: %q (status %d, %q), want root with capabilities", r.Stdout, r.Status, r.Stderr)
+	}
+	h := startBox(t, e, "--network", "host")
+	host, _ := os.Readlink("/proc/self/ns/net")
+	if got := strings.TrimSpace(h.sh("readlink /proc/self/ns/net")); got != host {
+		t.Errorf("exec into a --network host container is in network namespace %s, want the host's %s", got, host)
+	}
+}
