@@ -180,11 +180,11 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	if err := unix.Sendmsg(int(bootCLI.Fd()), b, unix.UnixRights(int(repStage.Fd())), nil, 0); err != nil {
 		return nil, fmt.Errorf("sending the exec config: %w", err)
 	}
-	// Only the stage holds its ends now: its exit (or exec) closes them.
-	bootCLI.Close()
-	repStage.Close()
-	bootStage.Close()
-	exe.Close()
+	// Only the stage (and nsenter) hold what was theirs now: the stage's
+	// exit or exec closes its report socket, which is all the CLI reads.
+	for _, c := range closers {
+		c.Close()
+	}
 	closers = nil
 
 	pid, err := ep.hello(repCLI)
@@ -211,6 +211,9 @@ func (ep *ExecProcess) hello(rep *os.File) (int, error) {
 	buf := make([]byte, 64)
 	oob := make([]byte, unix.CmsgSpace(unix.SizeofUcred))
 	n, oobn, _, _, err := unix.Recvmsg(int(rep.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	for err == unix.EINTR {
+		n, oobn, _, _, err = unix.Recvmsg(int(rep.Fd()), buf, oob, unix.MSG_CMSG_CLOEXEC)
+	}
 	if err == nil && n == 0 {
 		err = io.EOF
 	}
