@@ -27,6 +27,13 @@ import (
 // urun's binary (sealedExe), never the host file. The alternative, a urun
 // agent kept inside the container, would be a process the container could
 // kill or ptrace.
+//
+// Known window (SECURITY.md): from nsenter's fork into the PID namespace to
+// the stage's PR_SET_DUMPABLE, the joining process is visible in the
+// container, dumpable, of the container root's uid and with every
+// capability of its user namespace, so a container process that wins the
+// race can ptrace it. Closing it means starting the stage outside the PID
+// namespace and forking the command from it already confined.
 
 // EnterOptions say which container to join and how.
 type EnterOptions struct {
