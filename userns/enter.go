@@ -32,8 +32,11 @@ import (
 // the stage's PR_SET_DUMPABLE, the joining process is visible in the
 // container, dumpable, of the container root's uid and with every
 // capability of its user namespace, so a container process that wins the
-// race can ptrace it. Closing it means starting the stage outside the PID
-// namespace and forking the command from it already confined.
+// race can ptrace it. Closing it needs a helper that is non-dumpable before
+// its setns (runc's nsexec, in C). Tried and measured not to work: nsenter
+// without -p (the stage would fork the command already confined), because a
+// process outside the container's PID namespace has no /proc/self in the
+// container's /proc, so nsenter cannot execute /proc/self/fd/N.
 
 // EnterOptions say which container to join and how.
 type EnterOptions struct {
