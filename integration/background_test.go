@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -352,4 +353,84 @@ func TestBackgroundBadInput(t *testing.T) {
 	if ents, _ := os.ReadDir(base); len(ents) > 0 {
 		t.Errorf("store not empty: %v", ents)
 	}
+}
+
+func TestAttachWithoutTerminal(t *testing.T) {
+	e := user(t)
+	id := detached(t, e, "-i", e.Rootfs, "sh", "-c", `read line; echo "got $line"; echo err-side >&2; exit 4`)
+	r := e.Run(t, "hello\n", "attach", id)
+	if r.Status != 4 || r.Stdout != "got hello\n" || r.Stderr != "err-side\n" {
+		t.Errorf("attach with piped stdin: %+v, want status 4, stdout %q, stderr %q", r, "got hello\n", "err-side\n")
+	}
+}
+
+func TestRemovedLogKeepsContainer(t *testing.T) {
+	e := user(t)
+	w := e.TempDir(t)
+	id := detached(t, e, "-v", w+":/w", e.Rootfs, "sh", "-c",
+		`echo first; while [ ! -e /w/go ]; do sleep 0.1; done; echo second; while :; do sleep 1; done`)
+	dir := inspect(t, e, id).Dir
+	// The container has written its first line when the log has it.
+	for i := 0; i < 400 && !strings.Contains(e.Run(t, "", "logs", id).Stdout, "first"); i++ {
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 25e6}, nil)
+	}
+	if err := os.Remove(filepath.Join(dir, "log")); err != nil {
+		t.Fatal(err)
+	}
+	e.Sh(t, "touch "+w+"/go")
+	// The monitor starts a new log; the container runs on.
+	var out string
+	for i := 0; i < 400; i++ {
+		if out = e.Run(t, "", "logs", id).Stdout; strings.Contains(out, "second") {
+			break
+		}
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 25e6}, nil)
+	}
+	if out != "second\n" {
+		t.Errorf("logs after the log was removed: %q, want the lines written since", out)
+	}
+	if rec := inspect(t, e, id); rec.Status != "running" {
+		t.Errorf("after its log was removed the container is %s", rec.Status)
+	}
+}
+
+// waitListed starts a foreground run and returns once ps lists it running.
+func waitListed(t *testing.T, e *testutil.Env, name string, args ...string) (*exec.Cmd, record) {
+	t.Helper()
+	cmd := e.Command(append([]string{"run", "--network", "none", "--name", name}, args...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; i < 400; i++ {
+		r := e.Run(t, "", "inspect", name)
+		var recs []record
+		if r.Status == 0 && json.Unmarshal([]byte(r.Stdout), &recs) == nil && recs[0].Status == "running" {
+			return cmd, recs[0]
+		}
+		syscall.Nanosleep(&syscall.Timespec{Nsec: 25e6}, nil)
+	}
+	t.Fatalf("foreground run %s never listed as running", name)
+	return nil, record{}
+}
+
+// TestStopForegroundRun: stop and kill work on a container running in the
+// foreground of another terminal, through the signals its urun passes on.
+func TestStopForegroundRun(t *testing.T) {
+	e := user(t)
+	cmd, _ := waitListed(t, e, "fg", e.Rootfs, "sleep", "1000")
+	if out := e.MustRun(t, "stop", "fg"); strings.TrimSpace(out) != "fg" {
+		t.Errorf("stop printed %q", out)
+	}
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 143 {
+		t.Errorf("the foreground urun after stop: %v, want status 143", err)
+	}
+	cmd, _ = waitListed(t, e, "fg2", e.Rootfs, "sh", "-c", `trap "exit 7" USR1; while :; do sleep 0.1; done`)
+	e.MustRun(t, "kill", "-s", "USR1", "fg2")
+	err = cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 7 {
+		t.Errorf("the foreground urun after kill -s USR1: %v, want the trap's 7", err)
+	}
+	oneLine125(t, e.Run(t, "", "kill", "-s", "WINCH", "nosuch"), "no such container")
 }

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -37,5 +39,30 @@ func TestVerboseIsSpeltOut(t *testing.T) {
 	r := e.Run(t, "", "run", "--verbose", "--network", "none", e.Rootfs, "true")
 	if r.Status != 0 || !strings.Contains(r.Stderr, "uid map") {
 		t.Fatalf("--verbose: status %d, stderr %q: want 0 and the uid map explained", r.Status, r.Stderr)
+	}
+}
+
+// The global --root (runc's, for engines) puts the container store where it
+// says: a container made there is listed there only.
+func TestGlobalRootIsTheStore(t *testing.T) {
+	e := user(t)
+	root := filepath.Join(e.TempDir(t), "store")
+	r := e.Run(t, "", "--root", root, "run", "-d", "--network", "none", e.Rootfs, "sleep", "1000")
+	id := strings.TrimSpace(r.Stdout)
+	if r.Status != 0 || !idRe.MatchString(id) {
+		t.Fatalf("--root %s run -d: status %d, stdout %q, stderr %q", root, r.Status, r.Stdout, r.Stderr)
+	}
+	defer e.Run(t, "", "--root", root, "rm", "-f", id)
+	if q := e.MustRun(t, "--root", root, "ps", "-q"); strings.TrimSpace(q) != id {
+		t.Errorf("--root ps -q = %q, want %s", q, id)
+	}
+	if q := e.MustRun(t, "ps", "-q"); strings.Contains(q, id) {
+		t.Errorf("the default store lists %s, made under --root: %q", id, q)
+	}
+	if _, err := os.Stat(filepath.Join(root, id, "state.json")); err != nil {
+		t.Errorf("no record under --root: %v", err)
+	}
+	if r := e.Run(t, "", "--root", root, "rm", "-f", id); r.Status != 0 {
+		t.Errorf("--root rm -f: status %d, %s", r.Status, r.Stderr)
 	}
 }

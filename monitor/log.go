@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DefaultLogSizeMax bounds a container's log, as conmon's --log-size-max:
@@ -70,6 +72,7 @@ func (w *LogWriter) Write(stream string, b []byte) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.reopenIfRemoved()
 	if w.size+int64(buf.Len()) > w.max {
 		// conmon's rotation: start the file again. The readers notice the
 		// file shrank and read it from the start.
@@ -83,6 +86,23 @@ func (w *LogWriter) Write(stream string, b []byte) {
 	if err != nil {
 		w.note(err)
 	}
+}
+
+// reopenIfRemoved starts a new file when someone removed the log: the
+// output would go on into an unlinked file that urun logs can no longer
+// open. One fstat per write: the link count says it.
+func (w *LogWriter) reopenIfRemoved() {
+	var st unix.Stat_t
+	if err := unix.Fstat(int(w.f.Fd()), &st); err != nil || st.Nlink > 0 {
+		return
+	}
+	f, err := os.OpenFile(w.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		w.note(err)
+		return
+	}
+	w.f.Close()
+	w.f, w.size = f, 0
 }
 
 func (w *LogWriter) note(err error) {

@@ -2,6 +2,7 @@ package monitor
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -70,4 +71,16 @@ func FuzzParseLogLine(f *testing.F) {
 			t.Fatal(l.Stream)
 		}
 	})
+}
+
+func TestLogRemovedIsRecreated(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "log")
+	w, _ := OpenLog(p, 0)
+	w.Write(Stdout, []byte("before\n"))
+	os.Remove(p)
+	w.Write(Stdout, []byte("after\n"))
+	var o, e bytes.Buffer
+	if err := CopyLog(p, LogOptions{Tail: -1}, &o, &e); err != nil || o.String() != "after\n" {
+		t.Fatalf("after removal: %q, %v", o.String(), err)
+	}
 }

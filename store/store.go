@@ -75,29 +75,38 @@ func alive(pid int, start uint64) bool {
 	if pid <= 0 {
 		return false
 	}
-	got, err := StartTime(pid)
-	return err == nil && got == start
+	got, state, err := stat(pid)
+	// A zombie has ended: only its parent has not collected it yet (a
+	// killed monitor's parent is init, which may take its time).
+	return err == nil && got == start && state != "Z" && state != "X"
 }
 
 // StartTime returns field 22 of /proc/PID/stat: the process's start time in
 // clock ticks since boot, which with the pid names one process for good.
 func StartTime(pid int) (uint64, error) {
+	st, _, err := stat(pid)
+	return st, err
+}
+
+// stat returns the start time and the state (field 3) of pid.
+func stat(pid int) (uint64, string, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	// The command name (field 2) is in parentheses and may hold spaces
 	// and parentheses: count from the last ')'.
 	i := strings.LastIndexByte(string(b), ')')
 	if i < 0 {
-		return 0, fmt.Errorf("/proc/%d/stat: no command name", pid)
+		return 0, "", fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
 	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state); field 22 is f[19].
 	if len(f) < 20 {
-		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
+		return 0, "", fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)
 	}
-	return strconv.ParseUint(f[19], 10, 64)
+	st, err := strconv.ParseUint(f[19], 10, 64)
+	return st, f[0], err
 }
 
 // Store is one user's store.
@@ -146,13 +155,9 @@ func (s *Store) Create(r *Record) error {
 		return err
 	}
 	defer unlock()
-	recs, err := s.list()
+	taken, err := s.names()
 	if err != nil {
 		return err
-	}
-	taken := map[string]string{}
-	for _, o := range recs {
-		taken[o.Name] = o.ID
 	}
 	if r.Name == "" {
 		for i := 0; ; i++ {
@@ -165,7 +170,11 @@ func (s *Store) Create(r *Record) error {
 			}
 		}
 	} else if id, ok := taken[r.Name]; ok {
-		return &NameInUseError{Name: r.Name, ID: id}
+		// Only the holder is checked for life (the cost of a run must
+		// not grow with the store): a dead foreground run's name is free.
+		if o, err := readRecord(s.Dir(id)); err != nil || !s.settle(o) {
+			return &NameInUseError{Name: r.Name, ID: id}
+		}
 	}
 	dir := s.Dir(r.ID)
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -253,6 +262,30 @@ func (s *Store) list() ([]*Record, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
+}
+
+// names maps every container's name to its id, reading only that much of
+// each record.
+func (s *Store) names() (map[string]string, error) {
+	ents, err := os.ReadDir(s.Base)
+	if err != nil {
+		return nil, fmt.Errorf("reading the store: %w", err)
+	}
+	taken := make(map[string]string, len(ents))
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(s.Base, e.Name(), StateFile))
+		if err != nil {
+			continue
+		}
+		var n struct{ ID, Name string }
+		if json.Unmarshal(b, &n) == nil && n.Name != "" {
+			taken[n.Name] = n.ID
+		}
+	}
+	return taken, nil
 }
 
 // settle makes r say what is true now: a container whose monitor is gone has

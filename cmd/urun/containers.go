@@ -9,8 +9,12 @@ import (
 	"github.com/urun-dev/urun/store"
 )
 
-// openStore opens the user's container store.
-func openStore() (*store.Store, error) { return store.Open("") }
+// storeRoot is the global --root: the store's directory when an engine
+// names one, "" for the user's own.
+var storeRoot string
+
+// openStore opens the container store.
+func openStore() (*store.Store, error) { return store.Open(storeRoot) }
 
 // lookup finds one container by id, id prefix or name.
 func lookup(ref string) (*store.Store, *store.Record, error) {
@@ -36,7 +40,7 @@ func dial(st *store.Store, r *store.Record, verb string) (*monitor.Conn, error) 
 	c, err := monitor.Dial(st.Path(r.ID, store.CtlSock))
 	if err != nil {
 		if !r.Detached {
-			return nil, fmt.Errorf("container %s (%s) runs in the foreground of another terminal, which has no control socket; use that terminal (Ctrl-C), or kill -TERM %d", r.Name, r.ID, r.MonitorPid)
+			return nil, fmt.Errorf("container %s (%s) runs in the foreground of another terminal, which has no control socket to %s it through; use that terminal, or urun stop or kill", r.Name, r.ID, verb)
 		}
 		if again, lerr := st.Get(r.ID); lerr != nil || again.Status == store.Exited {
 			return nil, errNotRunning(r, verb)

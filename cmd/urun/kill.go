@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/urun-dev/urun/monitor"
+	"github.com/urun-dev/urun/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,6 +45,13 @@ func (k *KillCmd) Run() error {
 		st, r, err := lookup(ref)
 		if err != nil {
 			return usageError(err)
+		}
+		if !r.Detached && r.Status != store.Exited {
+			if err := signalForeground(r, sig); err != nil {
+				return usageError(err)
+			}
+			fmt.Println(ref)
+			continue
 		}
 		c, err := dial(st, r, "kill")
 		if err != nil {

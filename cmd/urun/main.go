@@ -31,21 +31,25 @@ Examples:
 Exit status: the command's own; 125 when urun failed; 126 when the command
 cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 
-// CLI is urun's command line: one field per verb.
+// CLI is urun's command line: the global flags (globals.go), then one field
+// per verb.
 type CLI struct {
-	Run     RunCmd     `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
-	Exec    ExecCmd    `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
-	Ps      PsCmd      `cmd:"" help:"List containers (running ones; -a: all)."`
-	Inspect InspectCmd `cmd:"" help:"Show containers' records as JSON."`
-	Logs    LogsCmd    `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
-	Attach  AttachCmd  `cmd:"" help:"Attach your terminal to a detached container (detach: Ctrl-P Ctrl-Q)."`
-	Stop    StopCmd    `cmd:"" help:"Stop containers: SIGTERM, then SIGKILL after a timeout."`
-	Kill    KillCmd    `cmd:"" help:"Send a signal to containers (default SIGKILL)."`
-	Wait    WaitCmd    `cmd:"" help:"Wait for containers to exit; print and exit with the status."`
-	Rm      RmCmd      `cmd:"" help:"Remove exited containers (-f: kill running ones first)."`
-	Monitor MonitorCmd `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
-	Check   CheckCmd   `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
-	Version VersionCmd `cmd:"" help:"Print urun's version."`
+	Globals `embed:""`
+
+	Run      RunCmd      `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Exec     ExecCmd     `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
+	Ps       PsCmd       `cmd:"" help:"List containers (running ones; -a: all)."`
+	Inspect  InspectCmd  `cmd:"" help:"Show containers' records as JSON."`
+	Logs     LogsCmd     `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
+	Attach   AttachCmd   `cmd:"" help:"Attach your terminal to a detached container (detach: Ctrl-P Ctrl-Q)."`
+	Stop     StopCmd     `cmd:"" help:"Stop containers: SIGTERM, then SIGKILL after a timeout."`
+	Kill     KillCmd     `cmd:"" help:"Send a signal to containers (default SIGKILL)."`
+	Wait     WaitCmd     `cmd:"" help:"Wait for containers to exit; print and exit with the status."`
+	Rm       RmCmd       `cmd:"" help:"Remove exited containers (-f: kill running ones first)."`
+	Monitor  MonitorCmd  `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
+	Check    CheckCmd    `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
+	Version  VersionCmd  `cmd:"" help:"Print urun's version."`
+	Features FeaturesCmd `cmd:"" help:"Print what urun supports as an OCI runtime (the runtime-spec features JSON)."`
 }
 
 // exitError carries an exit status out of a kong command.
@@ -55,7 +59,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e))
 
 // usageError prints a user error as urun's one line and returns status 125.
 func usageError(err error) error {
-	fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+	report(err)
 	return exitError(userns.StatusError)
 }
 
@@ -100,6 +104,8 @@ func newParser(cli *CLI) (*kong.Kong, error) {
 		// parser: --pids-limit -1, --memory-swap -1.
 		kong.WithHyphenPrefixedParameters(true),
 		kong.Exit(func(code int) { panic(exitError(code)) }),
+		// Verbs that need the global flags take a *Globals in Run.
+		kong.Bind(&cli.Globals),
 	)
 }
 
@@ -120,13 +126,21 @@ func parseAndRun(parser *kong.Kong, args []string) (status int) {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return userns.StatusError
 	}
+	if g, ok := parser.Model.Target.Addr().Interface().(*CLI); ok {
+		storeRoot = g.Root
+		if err := g.openLog(); err != nil {
+			report(err)
+			return userns.StatusError
+		}
+		defer g.log.Close()
+	}
 	err = ctx.Run()
 	var e exitError
 	if errors.As(err, &e) {
 		return int(e)
 	}
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
+		report(err)
 		return userns.StatusError
 	}
 	return 0

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urun-dev/urun/monitor"
 	"github.com/urun-dev/urun/store"
+	"golang.org/x/sys/unix"
 )
 
 // RmCmd is `urun rm`.
@@ -49,16 +50,30 @@ func (c *RmCmd) Run() error {
 // kill9 kills a running container and waits until its monitor has recorded
 // the end (and so has stopped its scope, slirp4netns and mounts).
 func kill9(st *store.Store, r *store.Record) error {
+	if !r.Detached {
+		// A foreground urun killed with SIGKILL takes its container and
+		// everything of it along (Pdeathsig, PID namespace, the scope).
+		fd, err := openForeground(r, "remove")
+		if err != nil {
+			return nil
+		}
+		defer unix.Close(fd)
+		_ = unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+		exited(fd, -1)
+		return nil
+	}
 	c, err := dial(st, r, "remove")
 	if err != nil {
 		return err
 	}
-	err = c.Send(monitor.Message{Type: monitor.TSignal, Value: int(syscall.SIGKILL)})
+	// A send that fails is a monitor closing down: waitOne sees the end.
+	_ = c.Send(monitor.Message{Type: monitor.TSignal, Value: int(syscall.SIGKILL)})
 	c.Close()
-	if err != nil {
-		return fmt.Errorf("killing container %s: %w", r.Name, err)
-	}
 	if _, err := waitOne(st, r); err != nil {
+		if _, gerr := st.Get(r.ID); gerr != nil {
+			// Gone already (--rm): nothing left to wait for.
+			return nil
+		}
 		return err
 	}
 	return nil

@@ -62,8 +62,8 @@ func (r *RunCmd) Run() error {
 		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Network: netw,
-		Name:    bg.name, Detached: bg.detach, AutoRemove: bg.rm,
+		Network: netw, StoreRoot: storeRoot,
+		Name: bg.name, Detached: bg.detach, AutoRemove: bg.rm,
 	}
 	if bg.detach {
 		return detach(c, bg, r.Interactive)

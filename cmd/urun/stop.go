@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/urun-dev/urun/monitor"
+	"github.com/urun-dev/urun/store"
 )
 
 // StopCmd is `urun stop`.
@@ -21,14 +23,19 @@ func (s *StopCmd) Run() error {
 		if err != nil {
 			return usageError(err)
 		}
+		if !r.Detached && r.Status != store.Exited {
+			if err := stopForeground(r, time.Duration(s.Time)*time.Second); err != nil {
+				return usageError(err)
+			}
+			fmt.Println(ref)
+			continue
+		}
 		c, err := dial(st, r, "stop")
 		if err != nil {
 			return usageError(err)
 		}
-		if err := c.Send(monitor.Message{Type: monitor.TStop, Value: int(s.Time)}); err != nil {
-			c.Close()
-			return usageError(fmt.Errorf("stopping container %s: %w", r.Name, err))
-		}
+		// A failed send is a monitor closing down: the record tells.
+		_ = c.Send(monitor.Message{Type: monitor.TStop, Value: int(s.Time)})
 		if _, err := waitExit(st, c, r.ID); err != nil {
 			return usageError(err)
 		}

@@ -48,9 +48,8 @@ func waitOne(st *store.Store, r *store.Record) (int, error) {
 		}
 		return 0, fmt.Errorf("reaching the monitor of container %s: %w", r.Name, err)
 	}
-	if err := c.Send(monitor.Message{Type: monitor.TWait}); err != nil {
-		c.Close()
-		return 0, err
-	}
+	// A send that fails means the monitor is closing down (the container
+	// just ended): waitExit then reads the status from the record.
+	_ = c.Send(monitor.Message{Type: monitor.TWait})
 	return waitExit(st, c, r.ID)
 }
