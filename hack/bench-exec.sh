@@ -6,7 +6,7 @@
 # copy of urun, config over a socket, user, capabilities, seccomp). Median of
 # N runs as the test user. WORK is bench.sh's directory (urun, bench and a
 # rootfs); without it the script makes its own from bin/urun.
-# Measured here (2 cores, loaded): nsenter ~4 ms, urun exec ~21 ms; of
+# Measured here (2 cores): nsenter 1.7-4 ms, urun exec 21-23 ms (medians); of
 # urun's, the sealed copy of its 6 MB binary is 4-9 ms, the store lookup
 # 1-2 ms, the stage's Go start-up to its hello 3-7 ms.
 set -eu
