@@ -12,6 +12,12 @@
 // (CVE-2019-5736), and the stage is non-dumpable from the moment the id maps
 // are written until its exec of the command.
 //
+// It also owns the exec stage (exec.go, enter.go): `urun exec` joins a running
+// container through util-linux nsenter (Go cannot setns into a user or mount
+// namespace), which executes the stage from the same kind of sealed copy; the
+// stage applies the container's process settings through the init stage's
+// own code (startProcess) and execs the command.
+//
 // It does not plan id maps (idmap), talk to systemd (cgroupdelegate) or run
 // slirp4netns (slirp).
 package userns

@@ -13,6 +13,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
+	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
@@ -164,15 +165,40 @@ func loopbackUp() error {
 // execCommand finds the command in the container, narrows the capabilities and
 // execs it. It returns only on failure.
 func execCommand(c *Config, exeFd int) *InitError {
-	p := c.Spec.Process
+	var terminal func() error
+	if c.ConsoleFd != 0 {
+		terminal = func() error { return setupTerminal(c) }
+	}
+	var final func(path string) *InitError
+	if exeFd > 0 {
+		final = func(path string) *InitError {
+			// The error pipe goes on to the tiny init (see RunTini).
+			if _, err := unix.FcntlInt(fdError, unix.F_SETFD, 0); err != nil {
+				return failf("passing the error pipe to the init: %v", err)
+			}
+			exe, argv := tiniArgs(exeFd, path, c.Spec.Process.Args)
+			err := unix.Exec(exe, argv, c.Spec.Process.Env)
+			return failf("starting the init (--init): %v", err)
+		}
+	}
+	return startProcess(c.Spec.Process, c.Seccomp, terminal, final)
+}
+
+// startProcess is the end of both stages, the init stage's and exec's: it
+// finds p's command inside the container, gives it its terminal (terminal,
+// if not nil, makes it stdio), then applies rlimits, no_new_privs, the
+// seccomp filter, the user and the capabilities in runc's order, and execs
+// the command, or calls final with its path instead (--init's tiny init).
+// It returns only on failure.
+func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() error, final func(path string) *InitError) *InitError {
 	path, err := lookPath(p.Args[0], p.Env)
 	if err != nil {
 		return execError(p.Args[0], err)
 	}
 	// The terminal comes last before the exec: once the command's stdio is
 	// the terminal, nothing may fail with a message the user would not see.
-	if c.ConsoleFd != 0 {
-		if err := setupTerminal(c); err != nil {
+	if terminal != nil {
+		if err := terminal(); err != nil {
 			return failf("setting up the container's terminal: %v", err)
 		}
 		if err := giveTerminal(p.User.UID); err != nil {
@@ -192,8 +218,8 @@ func execCommand(c *Config, exeFd int) *InitError {
 	// the stage still has every capability, which setUser is about to drop;
 	// what is left before the exec (setgroups, setres[ug]id, prctl, capget,
 	// capset, close_range, execve) the default profile lets through.
-	if c.Seccomp != nil && !p.NoNewPrivileges {
-		if err := c.Seccomp.Load(); err != nil {
+	if filter != nil && !p.NoNewPrivileges {
+		if err := filter.Load(); err != nil {
 			return failf("%v", err)
 		}
 	}
@@ -201,8 +227,8 @@ func execCommand(c *Config, exeFd int) *InitError {
 		return ie
 	}
 	// With no_new_privs, last before the exec.
-	if c.Seccomp != nil && p.NoNewPrivileges {
-		if err := c.Seccomp.Load(); err != nil {
+	if filter != nil && p.NoNewPrivileges {
+		if err := filter.Load(); err != nil {
 			return failf("%v", err)
 		}
 	}
@@ -213,14 +239,8 @@ func execCommand(c *Config, exeFd int) *InitError {
 			unix.CloseOnExec(fd)
 		}
 	}
-	if exeFd > 0 {
-		// The error pipe goes on to the tiny init (see RunTini).
-		if _, err := unix.FcntlInt(fdError, unix.F_SETFD, 0); err != nil {
-			return failf("passing the error pipe to the init: %v", err)
-		}
-		exe, argv := tiniArgs(exeFd, path, p.Args)
-		err = unix.Exec(exe, argv, p.Env)
-		return failf("starting the init (--init): %v", err)
+	if final != nil {
+		return final(path)
 	}
 	err = unix.Exec(path, p.Args, p.Env)
 	return execError(p.Args[0], err)

@@ -43,6 +43,7 @@ type CLI struct {
 	Images   ImagesCmd   `cmd:"" help:"List the images in your store."`
 	Rmi      RmiCmd      `cmd:"" help:"Remove images; frees the blobs and layers no other image uses."`
 	Load     LoadCmd     `cmd:"" help:"Load images from an OCI layout or a docker-archive tarball (docker save)."`
+	Exec     ExecCmd     `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
 	Ps       PsCmd       `cmd:"" help:"List containers (running ones; -a: all)."`
 	Inspect  InspectCmd  `cmd:"" help:"Show containers' records as JSON."`
 	Logs     LogsCmd     `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
@@ -73,13 +74,17 @@ func main() {
 		userns.RunInit()
 		return
 	}
+	if userns.IsTini() {
+		userns.RunTini()
+		return
+	}
 	if userns.IsHelper() {
 		// unshare, unpack, remove: registered by their packages.
 		userns.RunHelper()
 		return
 	}
-	if userns.IsTini() {
-		userns.RunTini()
+	if userns.IsExec() {
+		userns.RunExec()
 		return
 	}
 	os.Exit(run(os.Args[1:]))
