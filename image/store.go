@@ -130,13 +130,7 @@ func (s *Store) lock(exclusive bool) (func(), error) {
 	if exclusive {
 		how = unix.LOCK_EX
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flock(f, how); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("locking the image store: %w", err)
 	}
@@ -314,17 +308,21 @@ func (s *Store) inUse(im *Image, how int) (*os.File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marking image %s in use: %w", im.Name, err)
 	}
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if !errors.Is(err, unix.EINTR) {
-			break
-		}
-	}
-	if err != nil {
+	if err := flock(f, how); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
+}
+
+// flock takes an flock on f, again when a signal interrupts the wait.
+func flock(f *os.File, how int) error {
+	for {
+		err := unix.Flock(int(f.Fd()), how)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
 }
 
 func (s *Store) lookup(ref string) (*Image, error) {

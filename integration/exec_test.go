@@ -437,23 +437,7 @@ func TestExecCannotReachUrunsBinary(t *testing.T) {
 	}
 	os.Chown(script, e.UID, e.GID)
 	t.Cleanup(func() { os.Remove(script) })
-	dir, err := os.MkdirTemp("", "urun-own-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "urun")
-	data, err := os.ReadFile(e.Bin)
-	if err == nil {
-		err = os.WriteFile(bin, data, 0o755)
-	}
-	if err == nil {
-		err = os.Chown(bin, e.UID, e.GID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := e.OwnBinary(t)
 	var hostSt syscall.Stat_t
 	if err := syscall.Stat(bin, &hostSt); err != nil {
 		t.Fatal(err)

@@ -134,23 +134,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 	args := []string{"run", "-q", "--network", "none", e.Rootfs, "/evil.sh"}
 	// The binary is the user's own (~/bin/urun): the case in which root in
 	// the container, the user, could write it once urun exits.
-	dir, err := os.MkdirTemp("", "urun-own-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	os.Chmod(dir, 0o755)
-	bin := filepath.Join(dir, "urun")
-	b, err := os.ReadFile(e.Bin)
-	if err == nil {
-		err = os.WriteFile(bin, b, 0o755)
-	}
-	if err == nil {
-		err = os.Chown(bin, e.UID, e.GID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	bin := e.OwnBinary(t)
 
 	t.Run("copied", func(t *testing.T) {
 		cmd := e.Command(args...)

@@ -354,3 +354,28 @@ func (e *Env) InstallTool(pkg, dst string) error {
 	}
 	return os.Chown(dst, e.UID, e.GID)
 }
+
+// OwnBinary copies urun into a fresh directory as a file the test user owns
+// (~/bin/urun: the case in which root in a container, the user, could write
+// it) and returns its path.
+func (e *Env) OwnBinary(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "urun-own-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	bin := filepath.Join(dir, "urun")
+	b, err := os.ReadFile(e.Bin)
+	if err == nil {
+		err = os.WriteFile(bin, b, 0o755)
+	}
+	if err == nil {
+		err = os.Chown(bin, e.UID, e.GID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
