@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestExecJoinsTheScope: a process exec'd into a container with --memory is
@@ -15,6 +16,11 @@ func TestExecJoinsTheScope(t *testing.T) {
 	_, scope := startBackground(t, v, "run", "-m", "64M", v.rootfs, "sleep", "1000")
 	// The scope is urun-ID.scope.
 	id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(scope), "urun-"), ".scope")
+	// The scope exists from the init stage on; the record says running
+	// once the command runs, and exec waits for that, as docker's does.
+	if !waitFor(60*time.Second, func() bool { return strings.Contains(v.run(t, "ps", "-q").stdout, id) }) {
+		t.Fatalf("container %s never listed as running", id)
+	}
 	r := v.run(t, "exec", id, "sh", "-c", "cat /proc/self/cgroup /sys/fs/cgroup/memory.max")
 	if r.status != 0 {
 		t.Fatalf("exec: status %d, %q", r.status, r.stderr)
