@@ -396,3 +396,19 @@ func (s *Scope) Close() error {
 	})
 	return s.err
 }
+
+// Join moves pid into the running scope unit (urun-ID.scope) through the
+// systemd manager that made it (the user's, or the system's for root). A
+// process of a login session cannot move itself there: cgroup v2 lets only a
+// writer of the common ancestor move it, and systemd asks its system manager.
+func Join(ctx context.Context, unit string, pid int) error {
+	m, err := connect()
+	if err != nil {
+		return err
+	}
+	defer m.conn.Close()
+	if err := m.conn.AttachProcessesToUnit(ctx, unit, "", []uint32{uint32(pid)}); err != nil {
+		return fmt.Errorf("asking %s to move pid %d into %s: %w", m.where, pid, unit, err)
+	}
+	return nil
+}

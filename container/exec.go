@@ -1,15 +1,18 @@
 package container
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/spec"
@@ -125,8 +128,11 @@ func startExec(c *ExecConfig) (*userns.ExecProcess, error) {
 		PID:        c.PID,
 		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
 		CgroupPath: c.CgroupPath,
-		Config:     &userns.ExecConfig{Process: p, Seccomp: filter},
-		Detach:     c.Detach,
+		Join: func(pid int) error {
+			return cgroupdelegate.Join(context.Background(), filepath.Base(c.CgroupPath), pid)
+		},
+		Config: &userns.ExecConfig{Process: p, Seccomp: filter},
+		Detach: c.Detach,
 	}
 	if !c.Detach {
 		o.Stdout, o.Stderr = c.Stdout, c.Stderr

@@ -50,6 +50,10 @@ type EnterOptions struct {
 	// it has no scope): the stage is cloned straight into it
 	// (CLONE_INTO_CGROUP), so it never runs in the CLI's cgroup.
 	CgroupPath string
+	// Join moves the stage (by its host pid) into CgroupPath when the kernel
+	// refuses to clone it there (a CLI outside the delegated tree: see
+	// Enter); the stage waits for it before it does anything else.
+	Join func(pid int) error
 	// Config is sent to the stage. Its Stdio is set from Stdin.
 	Config *ExecConfig
 	// Stdin, Stdout, Stderr are the command's stdio when it has no
@@ -141,19 +145,22 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 			extra = append(extra, f)
 		}
 	}
-	cmd := &exec.Cmd{
-		Path:       nsenter,
-		Args:       args,
-		Env:        []string{},
-		Stderr:     errW,
-		ExtraFiles: extra,
-		SysProcAttr: &syscall.SysProcAttr{
-			// Not the caller's terminal's session: the command cannot
-			// push keystrokes into it (TIOCSTI), and with -t it makes a
-			// session of its own around its terminal.
-			Setsid: true,
-		},
+	newCmd := func() *exec.Cmd {
+		return &exec.Cmd{
+			Path:       nsenter,
+			Args:       args,
+			Env:        []string{},
+			Stderr:     errW,
+			ExtraFiles: extra,
+			SysProcAttr: &syscall.SysProcAttr{
+				// Not the caller's terminal's session: the command
+				// cannot push keystrokes into it (TIOCSTI), and with -t
+				// it makes a session of its own around its terminal.
+				Setsid: true,
+			},
+		}
 	}
+	cmd := newCmd()
 	if o.CgroupPath != "" {
 		cg, err := os.OpenFile(o.CgroupPath, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -164,7 +171,18 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		cmd.SysProcAttr.UseCgroupFD = true
 		cmd.SysProcAttr.CgroupFD = int(cg.Fd())
 	}
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	if err != nil && o.CgroupPath != "" && o.Join != nil && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+		// cgroup v2 lets a process move (or be cloned) only within a
+		// subtree whose common ancestor it may write: a CLI in a login
+		// session's scope is outside the user manager's delegated tree
+		// that holds the container's scope. The stage then waits after
+		// its hello while the manager, which may, moves it (Join).
+		cmd = newCmd()
+		c.WaitJoin = true
+		err = cmd.Start()
+	}
+	if err != nil {
 		repCLI.Close()
 		return nil, fmt.Errorf("starting nsenter: %w", err)
 	}
@@ -202,6 +220,14 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		return nil, err
 	}
 	ep.PID = pid
+	if c.WaitJoin {
+		if err := o.Join(pid); err != nil {
+			return nil, fmt.Errorf("moving the exec'd process into the container's cgroup: %w", err)
+		}
+		if _, err := repCLI.Write([]byte(execGo)); err != nil {
+			return nil, fmt.Errorf("starting the exec stage: %w", err)
+		}
+	}
 	// A stage that has already failed (or a command that has already
 	// ended) may be gone: its report says what happened, and there is
 	// nothing left to signal.

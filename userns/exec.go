@@ -40,6 +40,10 @@ const (
 // socket closes on the command's exec.
 const execHello = "h"
 
+// execGo is the CLI's one message to a stage whose config has WaitJoin, after
+// the hello: the stage is in the container's cgroup now.
+const execGo = "g"
+
 // ExecConfig is what the CLI sends the exec stage.
 type ExecConfig struct {
 	// Process is the command and how it runs: args, env, cwd, user,
@@ -49,6 +53,9 @@ type ExecConfig struct {
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
 	// Stdio says fds 5, 6 and 7 are the command's stdio (no terminal).
 	Stdio bool `json:"stdio,omitempty"`
+	// WaitJoin: after its hello the stage waits for the CLI's go, which
+	// comes once the stage has been moved into the container's cgroup.
+	WaitJoin bool `json:"waitJoin,omitempty"`
 }
 
 // IsExec reports whether this process is an exec stage.
@@ -78,6 +85,14 @@ func RunExec() {
 	}
 	if dumpErr != nil {
 		fail(report, failf("making the exec stage non-dumpable: %v", dumpErr))
+	}
+	if c.WaitJoin {
+		var b [1]byte
+		if n, err := report.Read(b[:]); err != nil || n != 1 || string(b[:]) != execGo {
+			// The CLI could not move this process into the container's
+			// cgroup and says why; nothing may run outside it.
+			os.Exit(StatusError)
+		}
 	}
 	fail(report, execSetup(&c, report))
 }

@@ -18,7 +18,7 @@ func TestExecJoinsTheScope(t *testing.T) {
 	id := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(scope), "urun-"), ".scope")
 	// The scope exists from the init stage on; the record says running
 	// once the command runs, and exec waits for that, as docker's does.
-	if !waitFor(60*time.Second, func() bool { return strings.Contains(v.run(t, "ps", "-q").stdout, id) }) {
+	if !waitFor(60*time.Second, func() bool { return strings.Contains(v.run(t, "inspect", id).stdout, `"status": "running"`) }) {
 		t.Fatalf("container %s never listed as running", id)
 	}
 	r := v.run(t, "exec", id, "sh", "-c", "cat /proc/self/cgroup /sys/fs/cgroup/memory.max")
