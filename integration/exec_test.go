@@ -431,12 +431,7 @@ func fdLinks(pids []int) string {
 func TestExecCannotReachUrunsBinary(t *testing.T) {
 	e := user(t)
 	installProbe(t, e)
-	script := filepath.Join(e.Rootfs, "evil-exec.sh")
-	if err := os.WriteFile(script, []byte("#!/proc/self/exe\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.Chown(script, e.UID, e.GID)
-	t.Cleanup(func() { os.Remove(script) })
+	e.ExeScript(t, "evil-exec.sh")
 	bin := e.OwnBinary(t)
 	var hostSt syscall.Stat_t
 	if err := syscall.Stat(bin, &hostSt); err != nil {

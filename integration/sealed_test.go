@@ -125,12 +125,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		t.Skip("SKIP: nsenter missing (apt-get install util-linux)")
 	}
 	installProbe(t, e)
-	script := filepath.Join(e.Rootfs, "evil.sh")
-	if err := os.WriteFile(script, []byte("#!/proc/self/exe\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.Chown(script, e.UID, e.GID)
-	t.Cleanup(func() { os.Remove(script) })
+	e.ExeScript(t, "evil.sh")
 	args := []string{"run", "-q", "--network", "none", e.Rootfs, "/evil.sh"}
 	// The binary is the user's own (~/bin/urun): the case in which root in
 	// the container, the user, could write it once urun exits.

@@ -379,3 +379,16 @@ func (e *Env) OwnBinary(t testing.TB) string {
 	}
 	return bin
 }
+
+// ExeScript writes /NAME into the test rootfs: a script whose interpreter is
+// #!/proc/self/exe (CVE-2019-5736's attack: it re-enters whatever binary
+// runs it), owned by the test user, removed when the test ends.
+func (e *Env) ExeScript(t testing.TB, name string) {
+	t.Helper()
+	script := filepath.Join(e.Rootfs, name)
+	if err := os.WriteFile(script, []byte("#!/proc/self/exe\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.Chown(script, e.UID, e.GID)
+	t.Cleanup(func() { os.Remove(script) })
+}
