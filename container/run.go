@@ -181,11 +181,13 @@ func (r *run) start() error {
 		return err
 	}
 	r.withoutID0(maps)
-	if maps.Notice != "" && !c.Quiet {
-		fmt.Fprintln(c.Messages, maps.Notice)
+	if maps != nil {
+		if maps.Notice != "" && !c.Quiet {
+			fmt.Fprintln(c.Messages, maps.Notice)
+		}
+		r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
+		r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	}
-	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
-	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
@@ -200,7 +202,8 @@ func (r *run) start() error {
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		NetNS: spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		Namespaces: c.Spec.Linux.Namespaces,
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -231,8 +234,10 @@ func (r *run) start() error {
 			r.proc.Abort()
 		}
 	})
-	if err := maps.Apply(r.proc.PID); err != nil {
-		return err
+	if maps != nil {
+		if err := maps.Apply(r.proc.PID); err != nil {
+			return err
+		}
 	}
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
@@ -258,7 +263,7 @@ func (r *run) start() error {
 	}
 	cfg := &userns.Config{
 		Spec:           stageSpec(c.Spec),
-		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
+		GID5Mapped:     maps == nil || idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		HaveScope:      r.scope != nil,
 		Overlay:        overlay,

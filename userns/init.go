@@ -14,7 +14,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
-	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -112,8 +111,15 @@ func setup(c *Config) *InitError {
 	s := c.Spec
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return failf("unsharing the cgroup namespace: %v", err)
+	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return failf("unsharing the cgroup namespace: %v", err)
+		}
+	}
+	// Through the /proc the stage inherited, while it still has every
+	// capability: lowering the score needs CAP_SYS_RESOURCE.
+	if ie := setOOMScoreAdj(s.Process.OOMScoreAdj); ie != nil {
+		return ie
 	}
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
@@ -131,7 +137,7 @@ func setup(c *Config) *InitError {
 			return failf("setting the hostname: %v", err)
 		}
 	}
-	if spec.HasNamespace(s, specs.NetworkNamespace) {
+	if s.Linux != nil && NewNetNS(s.Linux.Namespaces) {
 		if err := loopbackUp(); err != nil {
 			return failf("bringing up lo: %v", err)
 		}
@@ -207,6 +213,9 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 	}
 	if ie := setRlimits(p.Rlimits); ie != nil {
 		return ie
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask & 0o777))
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
