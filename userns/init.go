@@ -26,6 +26,11 @@ func RunInit() {
 	// Namespace changes made by unshare apply to the calling thread only; the
 	// exec must come from the same thread.
 	runtime.LockOSThread()
+	// The parent-death signal again, for a stage whose parent could not set
+	// it (one in a joined PID namespace, see Start): the stage dies with the
+	// thread that forked it. Had the parent gone already, the config pipe
+	// reads EOF and the stage exits.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	exeFd := exeFdArg()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")

@@ -87,6 +87,16 @@ func planNamespaces(ns []specs.LinuxNamespace) (nsPlan, error) {
 	return p, nil
 }
 
+// joinsPID reports whether the stage joins a PID namespace by path.
+func (p nsPlan) joinsPID() bool {
+	for _, j := range p.joins {
+		if j.typ == specs.PIDNamespace {
+			return true
+		}
+	}
+	return false
+}
+
 // NewCgroupNS reports whether the stage is to unshare a cgroup namespace of
 // its own (the spec lists one without a path).
 func NewCgroupNS(ns []specs.LinuxNamespace) bool {

@@ -159,6 +159,14 @@ func Start(o StartOptions) (*Process, error) {
 		cmd.SysProcAttr.AmbientCaps = nil
 	}
 	var threadDone chan struct{}
+	if plan.joinsPID() {
+		// Go's child checks after setting Pdeathsig that its parent is
+		// still the one that forked it; in a joined PID namespace the
+		// parent is outside and getppid says 0, so the child would kill
+		// itself. The stage sets its parent-death signal itself instead
+		// (RunInit).
+		cmd.SysProcAttr.Pdeathsig = 0
+	}
 	if len(plan.joins) > 0 {
 		threadDone = make(chan struct{})
 		err = startJoined(cmd, plan.joins, threadDone)
