@@ -52,6 +52,13 @@ type Config struct {
 	Signals <-chan os.Signal
 	// Messages gets urun's own lines; nil means Stderr.
 	Messages io.Writer
+
+	// OCI: the spec is an engine's config.json (a bundle): limits that no
+	// cgroup can hold here are dropped with a warning, as crun does
+	// rootless, instead of refused; with SystemdCgroup (--systemd-cgroup)
+	// linux.cgroupsPath "slice:prefix:name" names the scope.
+	OCI           bool
+	SystemdCgroup bool
 }
 
 // Supervisor is what a run needs from whoever holds the container's stdio
@@ -97,6 +104,8 @@ type run struct {
 	// limits are the spec's resources, for the cgroup scope.
 	limits cgroupdelegate.Limits
 	scope  *cgroupdelegate.Scope
+	// scopeUnit and scopeSlice name the scope (ociCgroup).
+	scopeUnit, scopeSlice string
 	slirp  *slirp.Slirp
 	// seccomp is the compiled filter for the init stage (nil: none).
 	seccomp *seccomp.Program
@@ -163,6 +172,9 @@ func (r *run) start() error {
 	}
 	overlay, err := prepareOverlay(c.Spec)
 	if err != nil {
+		return err
+	}
+	if err := r.ociCgroup(); err != nil {
 		return err
 	}
 	if err := cgroupdelegate.Precheck(r.limits); err != nil {
@@ -242,7 +254,8 @@ func (r *run) start() error {
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
 	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
-		Unit:        "urun-" + c.ID + ".scope",
+		Unit:        r.scopeUnit,
+		Slice:       r.scopeSlice,
 		Description: "urun container " + c.ID,
 		Verbose:     c.Verbose,
 		Log:         c.Messages,

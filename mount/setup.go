@@ -133,7 +133,10 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	if err := noSymlink(root, m.Destination); err != nil {
 		return err
 	}
-	if m.Type == "cgroup2" {
+	if m.Type == "cgroup2" || m.Type == "cgroup" {
+		// cgroup v1 hierarchies are not the container's to mount (they
+		// would be the host's): a cgroup mount is the container's own
+		// cgroup2, as crun gives on a v2 host.
 		return mountCgroup(root, m, opt, o)
 	}
 	data := opt.data
@@ -165,6 +168,11 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	defer target.Close()
 	if err := attach(mnt, target); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	}
+	if opt.propagation != 0 {
+		if err := setAttr(mnt, 0, opt.propagation, opt.recProp); err != nil {
+			return fmt.Errorf("propagation of %s: %w", m.Destination, err)
+		}
 	}
 	if dev {
 		return bindDevices(mnt)
