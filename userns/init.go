@@ -48,6 +48,11 @@ func RunInit() {
 	if ie := setup(&c); ie != nil {
 		fail(errPipe, ie)
 	}
+	if c.EarlyTerminal && c.ConsoleFd != 0 {
+		if ie := earlyTerminal(&c); ie != nil {
+			fail(errPipe, ie)
+		}
+	}
 	// Set up: tell the parent, which tidies what the container no longer
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
