@@ -15,10 +15,10 @@ import (
 
 // ociForm tells runc's `kill [--all] ID [SIGNAL]` from docker's `kill [-s
 // SIG] CONTAINER...`: runc's when the first argument is the exact id of an
-// OCI container and either nothing or one signal follows (a second argument
-// that is a signal cannot be meant as a container when the first is an OCI
-// id: engines never mix the forms), or when --all is given. It returns the
-// id and the signal's text ("" for the default).
+// OCI container (urun create, run --bundle) and at most one argument follows
+// without -s (that argument is then the signal: an engine never names two
+// containers), or when --all is given. It returns the id and the signal's
+// text ("" for the default).
 func (k *KillCmd) ociForm() (id, sig string, ok bool) {
 	if len(k.Containers) == 0 || len(k.Containers) > 2 {
 		return "", "", false
@@ -26,9 +26,6 @@ func (k *KillCmd) ociForm() (id, sig string, ok bool) {
 	id = k.Containers[0]
 	if len(k.Containers) == 2 {
 		if k.Signal != "" {
-			return "", "", false
-		}
-		if _, err := parseSignal(k.Containers[1]); err != nil {
 			return "", "", false
 		}
 		sig = k.Containers[1]
