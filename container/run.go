@@ -279,6 +279,7 @@ func (r *run) start() error {
 		Overlay:        overlay,
 		Seccomp:        r.seccomp,
 		EarlyTerminal:  c.OCI != nil,
+		Gated:          c.OCI != nil && c.OCI.Start != nil,
 	}
 	if err := r.proc.Setup(cfg); err != nil {
 		// The stage has exited (it reports, then exits): the cleanup

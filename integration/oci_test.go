@@ -254,8 +254,13 @@ func TestOCIKillBeforeStart(t *testing.T) {
 	bundle, out, _ := ociSetup(t, e, "/bin/sh", "-c", "touch /out/ran")
 	ociCleanup(t, e, "early")
 	mustCreate(t, e, "create", "--bundle", bundle, "early")
-	e.MustRun(t, "kill", "early", "KILL")
+	// An engine's stop: SIGTERM, which PID 1 waiting at the gate has no
+	// handler for.
+	e.MustRun(t, "kill", "early", "TERM")
 	waitStatus(t, e, "early", specs.StateStopped)
+	if rec := inspect(t, e, "early"); rec.ExitCode == nil || *rec.ExitCode != 128+15 {
+		t.Errorf("exit code after SIGTERM at the gate = %v, want 143", rec.ExitCode)
+	}
 	r := e.Run(t, "", "start", "early")
 	if r.Status == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "stopped, not created") {
 		t.Errorf("start after kill: status %d, %q; want one line saying it is stopped", r.Status, r.Stderr)

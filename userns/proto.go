@@ -38,6 +38,10 @@ type Config struct {
 	// stage reports created, instead of last before the exec: an OCI
 	// engine gets the terminal's master from create, before start.
 	EarlyTerminal bool `json:"earlyTerminal,omitempty"`
+	// Gated: the stage may wait at the start gate for long (an OCI
+	// container between create and start); a signal it gets there ends it
+	// as it would end the command (128+N), see gate.go.
+	Gated bool `json:"gated,omitempty"`
 	// Seccomp is the compiled filter the stage loads last before the exec
 	// (nil: none). The parent compiles it so the stage only loads.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
