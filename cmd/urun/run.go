@@ -19,6 +19,7 @@ type RunCmd struct {
 	SecurityFlags   `embed:""`
 	BackgroundFlags `embed:""`
 	ImageFlags      `embed:""`
+	OCIFlags        `embed:"" group:"OCI bundle (urun run --bundle DIR ID)"`
 
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
@@ -28,7 +29,10 @@ type RunCmd struct {
 }
 
 // Run runs the container.
-func (r *RunCmd) Run() error {
+func (r *RunCmd) Run(g *Globals) error {
+	if r.Bundle != "" {
+		return r.runBundle(g)
+	}
 	bg, err := r.BackgroundFlags.parse()
 	if err != nil {
 		return usageError(err)

@@ -1,0 +1,40 @@
+package main
+
+import (
+	"fmt"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+)
+
+// DeleteCmd is `urun delete`, the OCI runtime's.
+type DeleteCmd struct {
+	Force bool   `short:"f" help:"Kill a created or running container first (SIGKILL)."`
+	ID    string `arg:"" name:"id" help:"The container's id."`
+}
+
+// Run removes a stopped container: its poststop hooks run, then its record
+// goes. A created or running one is refused without --force, as the spec
+// says; with it, it is killed and its monitor has torn everything down
+// (process, mounts, scope) before the record goes.
+func (d *DeleteCmd) Run() error {
+	st, r, err := ociGet(d.ID)
+	if err != nil {
+		return usageError(err)
+	}
+	if status := ociStatus(r); status != specs.StateStopped {
+		if !d.Force {
+			return usageError(fmt.Errorf("container %s is %s: stop it first (urun kill %s KILL), or use delete --force", r.ID, status, r.ID))
+		}
+		if err := kill9(st, r); err != nil {
+			return usageError(err)
+		}
+		if again, err := st.Get(r.ID); err == nil {
+			r = again
+		}
+	}
+	poststop(st, r)
+	if err := st.Remove(r.ID); err != nil {
+		return usageError(err)
+	}
+	return nil
+}
