@@ -226,7 +226,7 @@ func (r *run) start() error {
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
 		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
-		Namespaces: c.Spec.Linux.Namespaces,
+		Namespaces: specNamespaces(c.Spec),
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {

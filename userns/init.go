@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
@@ -125,6 +126,9 @@ func failf(format string, a ...any) *InitError {
 
 func setup(c *Config) *InitError {
 	s := c.Spec
+	if ie := becomeRoot(s); ie != nil {
+		return ie
+	}
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
 	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
@@ -145,6 +149,7 @@ func setup(c *Config) *InitError {
 	}
 	if err := mount.Setup(s, mount.Options{
 		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
+		CallerMountNS: s.Linux != nil && !hasNamespace(s.Linux.Namespaces, specs.MountNamespace),
 	}); err != nil {
 		return failf("%v", err)
 	}
@@ -314,4 +319,27 @@ func lookPath(name string, env []string) (string, error) {
 		return "", unix.EACCES
 	}
 	return "", unix.ENOENT
+}
+
+// becomeRoot makes a stage in a new user namespace its root. The stage runs
+// as the caller's ids, which the maps of an OCI config need not map (root
+// asking for 0 -> 100000): unmapped, it is the overflow id there, whose
+// files the kernel refuses to create (EOVERFLOW). It has every capability in
+// the namespace (ambient, see Start), so it may become 0 once the maps are
+// written, as runc's nsexec does. All threads change (syscall's
+// Setresuid), so nothing the runtime does later runs as the overflow id.
+func becomeRoot(s *specs.Spec) *InitError {
+	if s.Linux == nil || !newUserNS(s.Linux.Namespaces) {
+		return nil
+	}
+	if unix.Getuid() == 0 && unix.Getgid() == 0 {
+		return nil
+	}
+	if err := syscall.Setresgid(0, 0, 0); err != nil {
+		return failf("becoming gid 0 in the container's user namespace: %v (linux.gidMappings must map container gid 0)", err)
+	}
+	if err := syscall.Setresuid(0, 0, 0); err != nil {
+		return failf("becoming uid 0 in the container's user namespace: %v (linux.uidMappings must map container uid 0)", err)
+	}
+	return nil
 }
