@@ -151,7 +151,7 @@ func TestCheckMounts(t *testing.T) {
 		{specs.Mount{Destination: "/x", Type: "nfs", Source: "h:/x"}, `mount type "nfs" is not supported`},
 		{specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"tmpcopyup"}}, `mount option "tmpcopyup" is not supported on a tmpfs mount`},
 		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"idmap"}}, `mount option "idmap"`},
-		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"size=1m"}}, `"size=1m" is not supported on a bind mount`},
+		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"hidepid=2"}}, `"hidepid=2" is not supported on a bind mount`},
 		{specs.Mount{Destination: "x", Type: "tmpfs"}, "not an absolute path"},
 		{specs.Mount{Destination: "/x", Type: "bind"}, "needs a source"},
 		{specs.Mount{Destination: "/x"}, "no type given"},
