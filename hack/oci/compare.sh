@@ -9,6 +9,8 @@
 #   compare.sh --results DIR    compares the runs already in DIR instead
 #                               (DIR/urun-MODE-K.txt, as this script writes).
 #
+# Each run keeps its TAP in DIR/urun-MODE-K/ (see validation.sh).
+#
 # The hook tests (hooks, hooks_stdin, prestart*, poststart*, poststop*) flip
 # between runs for every runtime (a hook that exits before its stdin is
 # written: "signal: broken pipe"); they count as passed when any run passes.
@@ -47,7 +49,8 @@ if [ -z "$results" ]; then
 			"${lock[@]}" "$here/baseline.sh" "$out" "$mode" "urun-$mode-$k" "$urun" >/dev/null
 			# baseline.sh names its result NAME-MODE.txt.
 			mv "$out/urun-$mode-$k-$mode.txt" "$out/urun-$mode-$k.txt"
-			rm -rf "$out/urun-$mode-$k-$mode"
+			rm -rf "$out/urun-$mode-$k"
+			mv "$out/urun-$mode-$k-$mode" "$out/urun-$mode-$k"
 		done
 	done
 fi
