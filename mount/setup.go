@@ -220,7 +220,15 @@ func bindOne(root *os.File, s *specs.Spec, m specs.Mount, opt options) error {
 		return err
 	}
 	defer target.Close()
-	if err := setAttr(tree, attrFlags(opt.flags), 0, recursive); err != nil {
+	attrs := attrFlags(opt.flags)
+	err = setAttr(tree, attrs, 0, recursive)
+	const atime = unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_STRICTATIME
+	if errors.Is(err, unix.EPERM) && attrs&atime != 0 {
+		// In a user namespace the source's access-time mode is locked
+		// (the host's mount): keep it, as crun does, and set the rest.
+		err = setAttr(tree, attrs&^atime, 0, recursive)
+	}
+	if err != nil {
 		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
 	}
 	if err := attach(tree, target); err != nil {
