@@ -258,7 +258,13 @@ func TestOCIKillBeforeStart(t *testing.T) {
 	// handler for.
 	e.MustRun(t, "kill", "early", "TERM")
 	waitStatus(t, e, "early", specs.StateStopped)
-	if rec := inspect(t, e, "early"); rec.ExitCode == nil || *rec.ExitCode != 128+15 {
+	// The monitor records the status just after PID 1 is gone.
+	rec := inspect(t, e, "early")
+	for i := 0; i < 500 && rec.ExitCode == nil; i++ {
+		time.Sleep(20 * time.Millisecond)
+		rec = inspect(t, e, "early")
+	}
+	if rec.ExitCode == nil || *rec.ExitCode != 128+15 {
 		t.Errorf("exit code after SIGTERM at the gate = %v, want 143", rec.ExitCode)
 	}
 	r := e.Run(t, "", "start", "early")

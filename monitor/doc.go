@@ -42,7 +42,7 @@
 // # OCI containers
 //
 // For `urun create` (Options.OCI) the monitor gets three more descriptors:
-// 6, 7, 8, create's own stdin, stdout and stderr, which become the
+// 7, 8, 9 (6 is the hold), create's own stdin, stdout and stderr, which become the
 // container's as they are (engines pass pipes or fifos and read them
 // directly; no log is put between). The monitor stops the container at the
 // start gate (container.OCI) and writes "created\n" on the report pipe once

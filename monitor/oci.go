@@ -22,7 +22,7 @@ type ociState struct {
 	stdio   []*os.File
 }
 
-// ociSetup gives the container the caller's stdio (fds 6, 7, 8) as they
+// ociSetup gives the container the caller's stdio (fds 7, 8, 9) as they
 // are, and the start gate.
 func (m *mon) ociSetup(c *container.Config) error {
 	o := m.l.Options.OCI

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/store"
 )
 
 // DeleteCmd is `urun delete`, the OCI runtime's.
@@ -30,6 +31,16 @@ func (d *DeleteCmd) Run() error {
 		}
 		if again, err := st.Get(r.ID); err == nil {
 			r = again
+		}
+	}
+	if r.Status != store.Exited && r.Detached {
+		// PID 1 is gone but its monitor is still tearing down (scope,
+		// network, mounts) and writing the end: wait for it, so that
+		// nothing is left once delete returns.
+		if _, err := waitOne(st, r); err == nil {
+			if again, err := st.Get(r.ID); err == nil {
+				r = again
+			}
 		}
 	}
 	poststop(st, r)
