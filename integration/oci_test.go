@@ -600,3 +600,49 @@ func TestOCIBadInputIsOneLine(t *testing.T) {
 		ociGone(t, e, id)
 	}
 }
+
+// TestOCIEngineReapsTheContainer plays conmon (or containerd's shim): a
+// subreaper that runs create and start, then waitpids the pid of the pid
+// file for the container's exit status, as engines do with runc.
+func TestOCIEngineReapsTheContainer(t *testing.T) {
+	e := user(t)
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Skipf("SKIP: cannot become a subreaper: %v", err)
+	}
+	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	bundle, out, _ := ociSetup(t, e, "/bin/sh", "-c", "while [ ! -e /out/go ]; do sleep 0.05; done; exit 5")
+	pidFile := filepath.Join(bundle, "pid")
+	ociCleanup(t, e, "reaped")
+	mustCreate(t, e, "create", "--bundle", bundle, "--pid-file", pidFile, "reaped")
+	b, err := os.ReadFile(pidFile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		t.Fatalf("pid file: %q, %v", b, err)
+	}
+	monitor := inspect(t, e, "reaped").MonitorPid
+	e.MustRun(t, "start", "reaped")
+	e.Sh(t, "touch "+filepath.Join(out, "go"))
+	var ws unix.WaitStatus
+	for i := 0; ; i++ {
+		// The container becomes this process's child once its monitor
+		// has let it go and exited.
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if got == pid {
+			break
+		}
+		if i > 1000 {
+			t.Fatalf("pid %d never became this subreaper's child to reap: %v", pid, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !ws.Exited() || ws.ExitStatus() != 5 {
+		t.Errorf("waitpid status of the container: %v, want exit 5", ws)
+	}
+	// The monitor was reparented here too when create exited: collect it.
+	_, _ = unix.Wait4(monitor, nil, 0, nil)
+	if st := ociState(t, e, "reaped"); st.Status != specs.StateStopped {
+		t.Errorf("state after the engine reaped it: %s, want stopped", st.Status)
+	}
+	e.MustRun(t, "delete", "reaped")
+	ociGone(t, e, "reaped")
+}

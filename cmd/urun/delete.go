@@ -33,7 +33,7 @@ func (d *DeleteCmd) Run() error {
 			r = again
 		}
 	}
-	if r.Status != store.Exited && r.Detached {
+	if r.Status != store.Exited && r.Detached && !r.HandedOff {
 		// PID 1 is gone but its monitor is still tearing down (scope,
 		// network, mounts) and writing the end: wait for it, so that
 		// nothing is left once delete returns.
