@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/bundle"
@@ -122,6 +123,27 @@ func killPid1(r *store.Record) error {
 		return nil // gone already
 	}
 	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("killing container %s: %w", r.ID, err)
+	}
+	exited(fd, -1)
+	return nil
+}
+
+// stopPid1 stops a handed-off container: SIGTERM, SIGKILL after timeout,
+// and returns once PID 1 has ended.
+func stopPid1(r *store.Record, timeout time.Duration) error {
+	fd, err := openPid1(r, "stop")
+	if err != nil {
+		return nil // gone already
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("stopping container %s: %w", r.ID, err)
+	}
+	if exited(fd, timeout) {
+		return nil
+	}
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
 		return fmt.Errorf("killing container %s: %w", r.ID, err)
 	}
