@@ -225,6 +225,15 @@ func TestOCICreateStartStateDelete(t *testing.T) {
 		t.Errorf("list does not show life created in %s:\n%s", bundle, list)
 	}
 
+	var listed []struct{ ID, Status, Bundle string }
+	if err := json.Unmarshal([]byte(e.MustRun(t, "list", "--format", "json")), &listed); err != nil || len(listed) != 1 ||
+		listed[0].ID != "life" || listed[0].Status != "created" || listed[0].Bundle != bundle {
+		t.Errorf("list --format json = %+v (%v); want life, created, %s", listed, err, bundle)
+	}
+	if q := e.MustRun(t, "list", "-q"); q != "life\n" {
+		t.Errorf("list -q = %q, want life", q)
+	}
+
 	e.MustRun(t, "start", "life")
 	waitFile(t, filepath.Join(out, "ran"))
 	if st := ociState(t, e, "life"); st.Status != specs.StateRunning {
@@ -247,6 +256,11 @@ func TestOCICreateStartStateDelete(t *testing.T) {
 	}
 	e.MustRun(t, "delete", "life")
 	ociGone(t, e, "life")
+	// An engine's cleanup: a forced delete of what is gone succeeds (runc's).
+	e.MustRun(t, "delete", "--force", "life")
+	if r := e.Run(t, "", "delete", "life"); r.Status == 0 || !strings.Contains(r.Stderr, "does not exist") {
+		t.Errorf("delete of a deleted container: status %d, %q; want an error", r.Status, r.Stderr)
+	}
 }
 
 func TestOCIKillBeforeStart(t *testing.T) {
@@ -588,6 +602,18 @@ func TestOCIBadInputIsOneLine(t *testing.T) {
 			checkJSONLog(t, log, c.want)
 		})
 	}
+	// A command that is not there fails start with the line engines map
+	// to 127 (podman: "executable file not found in").
+	nf := edit(func(s *specs.Spec) { s.Process.Args = []string{"no-such-command"} })
+	ociCleanup(t, e, "notfound")
+	mustCreate(t, e, "create", "--bundle", nf, "notfound")
+	if r := e.Run(t, "", "start", "notfound"); r.Status == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "executable file not found in") {
+		t.Errorf("start of a missing command: status %d, %q; want one line with \"executable file not found in\"", r.Status, r.Stderr)
+	}
+	waitStatus(t, e, "notfound", specs.StateStopped)
+	e.MustRun(t, "delete", "notfound")
+	ociGone(t, e, "notfound")
+
 	// start of a container that is not created (it ran and stopped).
 	e.MustRun(t, "start", "taken")
 	waitStatus(t, e, "taken", specs.StateStopped)

@@ -20,6 +20,11 @@ type DeleteCmd struct {
 func (d *DeleteCmd) Run() error {
 	st, r, err := ociGet(d.ID)
 	if err != nil {
+		if d.Force && d.ID != "" {
+			// runc's: a forced delete of what is not there (an engine's
+			// cleanup after a failed create) succeeds.
+			return nil
+		}
 		return usageError(err)
 	}
 	if status := ociStatus(r); status != specs.StateStopped {
