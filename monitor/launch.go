@@ -24,6 +24,10 @@ type Options struct {
 	LogSizeMax int64
 	// Interactive keeps the container's stdin open for attach (-i).
 	Interactive bool
+	// Hold, when set, is a file the monitor keeps open until the container
+	// has ended (an image's in-use mark: an flock lives while a descriptor
+	// of it does).
+	Hold *os.File `json:"-"`
 	// OCI makes an OCI container (urun create): see doc.go. Launch then
 	// returns once it is created, with the caller's stdio as its own.
 	OCI *OCIOptions
@@ -54,6 +58,8 @@ type launch struct {
 	Network    container.Network
 	AutoRemove bool
 	Options    Options
+	// Hold: fd 6 is Options.Hold.
+	Hold bool
 }
 
 // Fds of the monitor, from the CLI (ExtraFiles order).
@@ -61,8 +67,9 @@ const (
 	fdConfig = 3 // the launch JSON, then EOF
 	fdReport = 4 // the monitor writes "running" or "exit N", then closes it
 	fdErr    = 5 // the caller's stderr, for urun's messages until the command runs
+	fdHold   = 6 // Options.Hold, when there is one: kept open, never read
 	// An OCI container's stdio: the caller's own (Options.OCI).
-	fdStdin, fdStdout, fdStderr = 6, 7, 8
+	fdStdin, fdStdout, fdStderr = 7, 8, 9
 )
 
 // Launch starts a monitor for c (urun run -d) and returns once the command
@@ -73,7 +80,7 @@ const (
 // started container alone.
 func Launch(c *container.Config, o Options) int {
 	l := launch{ID: c.ID, Name: c.Name, StoreRoot: c.StoreRoot, Spec: c.Spec, DefaultCmd: c.DefaultCmd,
-		Quiet: c.Quiet, Verbose: c.Verbose, Network: c.Network, AutoRemove: c.AutoRemove, Options: o}
+		Quiet: c.Quiet, Verbose: c.Verbose, Network: c.Network, AutoRemove: c.AutoRemove, Options: o, Hold: o.Hold != nil}
 	b, err := json.Marshal(&l)
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "urun: encoding the monitor's config: %v\n", err)
@@ -106,7 +113,14 @@ func Launch(c *container.Config, o Options) int {
 		msgs = msgW
 	}
 	extra := []*os.File{cfgR, repW, msgs}
+	if o.Hold != nil {
+		extra = append(extra, o.Hold)
+	}
 	if o.OCI != nil {
+		if o.Hold == nil {
+			// fd 6 is the hold's: fill it (the monitor closes it).
+			extra = append(extra, c.Stdin)
+		}
 		extra = append(extra, c.Stdin, c.Stdout, c.Stderr)
 	}
 	cmd := &exec.Cmd{

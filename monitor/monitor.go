@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -21,10 +22,12 @@ import (
 
 // mon is one monitor: it supervises one container for its whole life.
 type mon struct {
-	l   launch
-	st  *store.Store
-	log *LogWriter
-	ln  *net.UnixListener
+	l launch
+	// hold is the launch's Options.Hold, open for the monitor's life.
+	hold *os.File
+	st   *store.Store
+	log  *LogWriter
+	ln   *net.UnixListener
 
 	// sigs are passed to the container by container.Run: kill and stop
 	// requests, and the monitor's own SIGTERM.
@@ -65,7 +68,7 @@ type client struct {
 // container through container.Run with itself as the supervisor, and returns
 // once the container has ended and its record says so.
 func Main() int {
-	for _, fd := range []int{fdConfig, fdReport, fdErr, fdStdin, fdStdout, fdStderr} {
+	for _, fd := range []int{fdConfig, fdReport, fdErr, fdHold, fdStdin, fdStdout, fdStderr} {
 		// Nothing the monitor starts (newuidmap, slirp4netns, the init
 		// stage) may hold the caller's pipes: the caller would wait for
 		// their end as long as the container runs.
@@ -84,6 +87,15 @@ func Main() int {
 		m.reportStatus(125)
 		return 125
 	}
+	if m.l.Hold {
+		// Held open (and referenced, so no finalizer closes it) until the
+		// monitor exits; never passed on to what it starts.
+		unix.CloseOnExec(fdHold)
+		m.hold = os.NewFile(fdHold, "hold")
+	} else if m.l.Options.OCI != nil {
+		// Launch filled the slot with a copy of the caller's stdin.
+		unix.Close(fdHold)
+	}
 	// The container is the monitor's child, and so is whatever it leaves
 	// when a process in it double-forks out of the PID namespace's reach.
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -97,7 +109,9 @@ func Main() int {
 			m.sigs <- s
 		}
 	}()
-	return m.run()
+	status := m.run()
+	runtime.KeepAlive(m.hold)
+	return status
 }
 
 func (m *mon) run() int {
@@ -117,15 +131,19 @@ func (m *mon) run() int {
 		return 125
 	}
 	status := container.Run(c)
+	if m.oci.ran {
+		return m.ociHandOff()
+	}
 	m.closeWriters()
 	m.copiers.Wait()
 	if !m.started {
-		// Nothing ran: the caller gets the status, and no trace is left.
-		m.reportStatus(status)
+		// Nothing ran: no trace is left, then the caller gets the
+		// status (so that nothing is left once it returns).
 		m.shutdown()
 		if m.st != nil {
 			_ = m.st.Remove(m.l.ID)
 		}
+		m.reportStatus(status)
 		return status
 	}
 	m.finish(status)

@@ -74,6 +74,11 @@ func RunInit() {
 	if c.Gated {
 		releaseSignals()
 	}
+	if c.HandOff {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+			fail(errPipe, failf("clearing the parent-death signal: %v", err))
+		}
+	}
 	cfgPipe.Close()
 	fail(errPipe, execCommand(&c, exeFd))
 }

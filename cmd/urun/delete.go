@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/store"
 )
 
 // DeleteCmd is `urun delete`, the OCI runtime's.
@@ -19,6 +20,11 @@ type DeleteCmd struct {
 func (d *DeleteCmd) Run() error {
 	st, r, err := ociGet(d.ID)
 	if err != nil {
+		if d.Force && d.ID != "" {
+			// runc's: a forced delete of what is not there (an engine's
+			// cleanup after a failed create) succeeds.
+			return nil
+		}
 		return usageError(err)
 	}
 	if status := ociStatus(r); status != specs.StateStopped {
@@ -30,6 +36,16 @@ func (d *DeleteCmd) Run() error {
 		}
 		if again, err := st.Get(r.ID); err == nil {
 			r = again
+		}
+	}
+	if r.Status != store.Exited && r.Detached && !r.HandedOff {
+		// PID 1 is gone but its monitor is still tearing down (scope,
+		// network, mounts) and writing the end: wait for it, so that
+		// nothing is left once delete returns.
+		if _, err := waitOne(st, r); err == nil {
+			if again, err := st.Get(r.ID); err == nil {
+				r = again
+			}
 		}
 	}
 	poststop(st, r)
