@@ -149,7 +149,7 @@ func setup(c *Config) *InitError {
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
 	}
-	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
+	if ie := setSysctls(s.Linux.Sysctl, s.Linux.Namespaces); ie != nil {
 		return ie
 	}
 	if err := mount.Setup(s, mount.Options{
@@ -158,7 +158,11 @@ func setup(c *Config) *InitError {
 	}); err != nil {
 		return failf("%v", err)
 	}
-	if s.Hostname != "" {
+	// Only in a UTS namespace of the container's (new or joined): one it
+	// shares with its caller is the host's, whose name is not the
+	// container's to change (runtime-tools' linux_ns_itype lists no
+	// namespaces and still names a host).
+	if s.Hostname != "" && s.Linux != nil && hasNamespace(s.Linux.Namespaces, specs.UTSNamespace) {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return failf("setting the hostname: %v", err)
 		}
