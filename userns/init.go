@@ -341,14 +341,27 @@ func becomeRoot(s *specs.Spec) *InitError {
 	if s.Linux == nil || !newUserNS(s.Linux.Namespaces) {
 		return nil
 	}
-	if unix.Getuid() == 0 && unix.Getgid() == 0 {
-		return nil
+	// Only ids the maps left out: a map that keeps the caller's own id
+	// (--userns keep-id without ranges) stays as it is.
+	if unix.Getgid() == overflowID("gid") {
+		if err := syscall.Setresgid(0, 0, 0); err != nil {
+			return failf("becoming gid 0 in the container's user namespace: %v (linux.gidMappings must map container gid 0 or the caller's gid)", err)
+		}
 	}
-	if err := syscall.Setresgid(0, 0, 0); err != nil {
-		return failf("becoming gid 0 in the container's user namespace: %v (linux.gidMappings must map container gid 0)", err)
-	}
-	if err := syscall.Setresuid(0, 0, 0); err != nil {
-		return failf("becoming uid 0 in the container's user namespace: %v (linux.uidMappings must map container uid 0)", err)
+	if unix.Getuid() == overflowID("uid") {
+		if err := syscall.Setresuid(0, 0, 0); err != nil {
+			return failf("becoming uid 0 in the container's user namespace: %v (linux.uidMappings must map container uid 0 or the caller's uid)", err)
+		}
 	}
 	return nil
+}
+
+// overflowID is the id an unmapped uid or gid reads as (65534 by default).
+func overflowID(kind string) int {
+	if b, err := os.ReadFile("/proc/sys/kernel/overflow" + kind); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return 65534
 }
