@@ -313,3 +313,29 @@ func TestHostOptions(t *testing.T) {
 		t.Errorf("%+v", o)
 	}
 }
+
+func TestCheckProcessRlimitsAndOOMScore(t *testing.T) {
+	adj := 1001
+	for _, tc := range []struct {
+		p    specs.Process
+		want string
+	}{
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_TEST", Soft: 1, Hard: 1}}}, `unknown rlimit "RLIMIT_TEST"`},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1, Hard: 1}, {Type: "RLIMIT_NOFILE", Soft: 1, Hard: 1}}}, "given twice"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}}}, "above its hard limit"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", OOMScoreAdj: &adj}, "out of range"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1024, Hard: 1024}}}, ""},
+	} {
+		p := tc.p
+		err := Check(&specs.Spec{Process: &p}, Options{})
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tc.p, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.p, err, tc.want)
+		}
+	}
+}
