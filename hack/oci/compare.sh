@@ -18,8 +18,8 @@
 #
 # userns runs use the test user uruntest (hack/mkuser.sh) and hold the
 # integration lock (/tmp/urun-it.lock) while they run (URUN_OCI_LOCKED=1: the
-# caller holds it already). A run of both modes
-# takes about 3 minutes per mode and run on the 2-core test machine.
+# caller holds it already). Each mode and run takes 1.5 to 2 minutes on the
+# 2-core test machine: about 7 minutes for the default 2 runs of both.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 runs=2 modes="root userns" out="" results=""
