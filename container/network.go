@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 )
@@ -80,13 +81,15 @@ func (r *run) startSlirp(pid int) error {
 		return err
 	}
 	r.slirp = s
-	r.defer_(func() { _ = s.Close() })
+	trace.Mark("slirp4netns ready")
+	r.deferNamed("slirp4netns stopped", func() { _ = s.Close() })
 	r.logf("slirp4netns is pid %d: %s, tap0 %s via %s", s.Pid(), n.Net, n.Net.GuestAddr(), n.Net.Gateway())
 	for _, pm := range n.Publish {
 		if err := s.AddHostFwd(pm); err != nil {
 			return err
 		}
 		r.logf("published %s", pm)
+		trace.Mark("published " + pm.String())
 	}
 	return nil
 }

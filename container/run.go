@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/slirp"
@@ -103,7 +105,13 @@ type run struct {
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
 	tty     TerminalRelay
-	cleanup []func()
+	cleanup []step
+}
+
+// step is one teardown step; its name labels it in URUN_TRACE's timeline.
+type step struct {
+	name string
+	f    func()
 }
 
 // Run runs the container and returns the exit status for urun: the command's
@@ -152,15 +160,19 @@ func (r *run) fail(err error) int {
 
 func (r *run) start() error {
 	c := r.c
+	trace.Mark("container.Run")
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
+	trace.Mark("spec validated")
 	if err := r.register(); err != nil {
 		return err
 	}
+	trace.Mark("store record written")
 	if err := r.compileSeccomp(); err != nil {
 		return err
 	}
+	trace.Mark("seccomp compiled")
 	overlay, err := prepareOverlay(c.Spec)
 	if err != nil {
 		return err
@@ -171,6 +183,7 @@ func (r *run) start() error {
 	if err := checkNetwork(&c.Network); err != nil {
 		return err
 	}
+	trace.Mark("overlay, cgroup and network checked")
 	if c.Network.Net.Mode == slirp.Slirp4netns {
 		// Learn slirp4netns's options (one exec) while the namespaces and
 		// id maps are being set up; slirp.Start waits for the result.
@@ -181,6 +194,7 @@ func (r *run) start() error {
 		return err
 	}
 	r.withoutID0(maps)
+	trace.Mark("id maps planned")
 	if maps.Notice != "" && !c.Quiet {
 		fmt.Fprintln(c.Messages, maps.Notice)
 	}
@@ -189,7 +203,7 @@ func (r *run) start() error {
 	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
-	r.defer_(func() { r.dir.Remove() })
+	r.deferNamed("state directory removed", func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
 	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
 		return err
@@ -197,6 +211,7 @@ func (r *run) start() error {
 	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
 		return err
 	}
+	trace.Mark("state directory and /etc files written")
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
@@ -225,6 +240,7 @@ func (r *run) start() error {
 		return err
 	}
 	r.logf("init stage is pid %d", r.proc.PID)
+	trace.Mark("init stage cloned")
 	released := false
 	r.defer_(func() {
 		if !released {
@@ -234,6 +250,7 @@ func (r *run) start() error {
 	if err := maps.Apply(r.proc.PID); err != nil {
 		return err
 	}
+	trace.Mark("id maps written")
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
 	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
@@ -245,7 +262,7 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
-	r.defer_(func() {
+	r.deferNamed("scope stopped", func() {
 		if err := r.scope.Close(); err != nil {
 			fmt.Fprintf(c.Messages, "urun: %v\n", err)
 		}
@@ -253,6 +270,7 @@ func (r *run) start() error {
 	if r.scope != nil {
 		r.logf("cgroup scope %s at %s", r.scope.Unit(), r.scope.Path())
 	}
+	trace.Mark("cgroup scope attached")
 	if err := r.startSlirp(r.proc.PID); err != nil {
 		return err
 	}
@@ -268,12 +286,14 @@ func (r *run) start() error {
 	// Once the stage is set up the container holds what it needs from the
 	// state directory (its bind mounts keep the files alive): removing it
 	// before the command runs means a SIGKILL of urun leaves nothing behind.
-	if err := r.proc.Release(cfg, func() { r.dir.Remove() }); err != nil {
+	trace.Mark("releasing the init stage")
+	if err := r.proc.Release(cfg, func() { trace.Mark("init stage set up (created)"); r.dir.Remove() }); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err
 	}
 	r.logf("container %s started", c.ID)
+	trace.Mark("command exec'd (error pipe closed)")
 	if consoleSock != nil {
 		master, err := pty.RecvFd(consoleSock)
 		if err != nil {
@@ -282,11 +302,12 @@ func (r *run) start() error {
 		if r.tty, err = r.sup.Terminal(master); err != nil {
 			return r.killStarted(fmt.Errorf("relaying the container's terminal: %w", err))
 		}
-		r.defer_(func() { r.endTerminal(false) })
+		r.deferNamed("terminal restored", func() { r.endTerminal(false) })
 	}
 	if err := r.running(); err != nil {
 		return r.killStarted(err)
 	}
+	trace.Mark("store record: running")
 	r.sup.Running(r.proc.PID)
 	return nil
 }
@@ -313,6 +334,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			}
 			slirpDone = nil
 		case res := <-done:
+			trace.Mark("container's PID 1 reaped")
 			if res.err != nil {
 				return r.fail(res.err)
 			}
@@ -395,11 +417,19 @@ func (r *run) logf(format string, a ...any) {
 	}
 }
 
-func (r *run) defer_(f func()) { r.cleanup = append(r.cleanup, f) }
+func (r *run) defer_(f func()) { r.deferNamed("", f) }
+
+// deferNamed is defer_ with a name for the trace.
+func (r *run) deferNamed(name string, f func()) {
+	r.cleanup = append(r.cleanup, step{name, f})
+}
 
 func (r *run) close() {
 	for i := len(r.cleanup) - 1; i >= 0; i-- {
-		r.cleanup[i]()
+		r.cleanup[i].f()
+		if trace.On() {
+			trace.Mark("teardown: " + cmp.Or(r.cleanup[i].name, "step"))
+		}
 	}
 	r.cleanup = nil
 }

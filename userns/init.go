@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/spec"
@@ -28,12 +29,14 @@ func RunInit() {
 	// exec must come from the same thread.
 	runtime.LockOSThread()
 	exeFd := exeFdArg()
+	startTrace()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
 	if ie := readConfig(cfgPipe, &c); ie != nil {
 		fail(errPipe, ie)
 	}
+	trace.Mark("config received")
 	if !wantsInit(c.Spec) && exeFd > 0 {
 		unix.Close(exeFd)
 		exeFd = 0
@@ -48,6 +51,7 @@ func RunInit() {
 	if ie := setup(&c); ie != nil {
 		fail(errPipe, ie)
 	}
+	trace.Mark("set up, waiting for the go")
 	// Set up: tell the parent, which tidies what the container no longer
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
@@ -59,6 +63,7 @@ func RunInit() {
 		os.Exit(StatusError)
 	}
 	cfgPipe.Close()
+	trace.Mark("go received")
 	fail(errPipe, execCommand(&c, exeFd))
 }
 
@@ -118,6 +123,7 @@ func setup(c *Config) *InitError {
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
 	}
+	trace.Mark("cgroup namespace, session keyring")
 	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
 		return ie
 	}
@@ -126,6 +132,7 @@ func setup(c *Config) *InitError {
 	}); err != nil {
 		return failf("%v", err)
 	}
+	trace.Mark("mounts done, pivot_root")
 	if s.Hostname != "" {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return failf("setting the hostname: %v", err)
@@ -142,6 +149,7 @@ func setup(c *Config) *InitError {
 	if err := unix.Chdir(s.Process.Cwd); err != nil {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
+	trace.Mark("hostname, lo, workdir")
 	return nil
 }
 
@@ -239,6 +247,7 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 			unix.CloseOnExec(fd)
 		}
 	}
+	trace.Mark("user, caps, seccomp: exec")
 	if final != nil {
 		return final(path)
 	}
@@ -289,4 +298,28 @@ func lookPath(name string, env []string) (string, error) {
 		return "", unix.EACCES
 	}
 	return "", unix.ENOENT
+}
+
+// traceArg is the stage's argument that turns URUN_TRACE on in it: the
+// descriptor of its trace pipe and the parent's clock base.
+func traceArg(fd int) string {
+	return "trace=" + strconv.Itoa(fd) + ":" + strconv.FormatInt(trace.Base(), 10)
+}
+
+// startTrace turns tracing on when the parent passed traceArg (after the
+// sealed binary's descriptor).
+func startTrace() {
+	if len(os.Args) < 4 {
+		return
+	}
+	v, ok := strings.CutPrefix(os.Args[3], "trace=")
+	if !ok {
+		return
+	}
+	fds, bases, _ := strings.Cut(v, ":")
+	fd, err1 := strconv.Atoi(fds)
+	base, err2 := strconv.ParseInt(bases, 10, 64)
+	if err1 == nil && err2 == nil && fd > fdError {
+		trace.StartStage(fd, base)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -68,6 +69,7 @@ func Start(o StartOptions) (*Process, error) {
 		errW.Close()
 		return nil, err
 	}
+	trace.Mark("sealed copy of urun made")
 	// The stage holds only the sealed copy's mapping once it runs; its own
 	// copy of the fd it closes at once (and it would close on exec anyway).
 	defer exe.Close()
@@ -79,10 +81,21 @@ func Start(o StartOptions) (*Process, error) {
 	}
 	exeFd := fdConfig + len(extra)
 	extra = append(extra, exe)
+	args := []string{"urun-init", initArg, strconv.Itoa(exeFd)}
+	// URUN_TRACE: the stage sends its own marks on a pipe of its own.
+	traceW, err := trace.Pipe("init")
+	if err != nil {
+		return nil, err
+	}
+	if traceW != nil {
+		defer traceW.Close()
+		args = append(args, traceArg(fdConfig+len(extra)))
+		extra = append(extra, traceW)
+	}
 	cmd := &exec.Cmd{
 		// The child's own descriptor: ExtraFiles[i] is fd 3+i there.
 		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
-		Args:       []string{"urun-init", initArg, strconv.Itoa(exeFd)},
+		Args:       args,
 		Env:        []string{},
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/userns"
 )
 
@@ -87,7 +88,11 @@ func main() {
 		userns.RunExec()
 		return
 	}
-	os.Exit(run(os.Args[1:]))
+	trace.Mark("main: package init done")
+	status := run(os.Args[1:])
+	trace.Mark("exit")
+	trace.Flush(os.Stderr)
+	os.Exit(status)
 }
 
 func run(args []string) int {
@@ -137,6 +142,7 @@ func parseAndRun(parser *kong.Kong, args []string) (status int) {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return userns.StatusError
 	}
+	trace.Mark("flags parsed")
 	if g, ok := parser.Model.Target.Addr().Interface().(*CLI); ok {
 		storeRoot = g.Root
 		if err := g.openLog(); err != nil {

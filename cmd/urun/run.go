@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/store"
@@ -61,6 +62,7 @@ func (r *RunCmd) Run() error {
 		withTerminal(sp, os.Stdin)
 	}
 	withInit(sp, bg.init)
+	trace.Mark("spec built")
 	c := &container.Config{
 		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,
