@@ -248,6 +248,7 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 		}
 	}
 	trace.Mark("user, caps, seccomp: exec")
+	trace.PeakRSS()
 	if final != nil {
 		return final(path)
 	}

@@ -90,6 +90,7 @@ func main() {
 	}
 	trace.Mark("main: package init done")
 	status := run(os.Args[1:])
+	trace.PeakRSS()
 	trace.Mark("exit")
 	trace.Flush(os.Stderr)
 	os.Exit(status)

@@ -86,6 +86,18 @@ func MarkAt(t int64, what string) {
 	mu.Unlock()
 }
 
+// PeakRSS records this process's peak resident set so far, in KiB (the
+// init stage's before it execs the command: exec starts a new count).
+func PeakRSS() {
+	if !on {
+		return
+	}
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+		MarkAt(Now(), "peak RSS KiB = "+strconv.FormatInt(ru.Maxrss, 10))
+	}
+}
+
 // Since records what with its duration since t0 (a Now reading) in the label.
 func Since(t0 int64, what string) {
 	if !on {
