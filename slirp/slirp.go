@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Names of the files Start keeps in the run's state directory.
@@ -41,6 +43,10 @@ type Slirp struct {
 	logPath   string
 	logR      *os.File // read side of the log, valid after the state dir is gone
 	exitW     *os.File // the only write end of the exit pipe; closing it stops slirp4netns
+	// procDir is /proc/PID of slirp4netns, opened while it was an unreaped
+	// child (nil if that failed); ports are those published (AddHostFwd).
+	procDir *os.File
+	ports   []PortMapping
 
 	done    chan error    // receives the unexpected exit, then closed
 	exited  chan struct{} // closed once the process is reaped
@@ -163,6 +169,11 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 		if err := cmd.Start(); err != nil {
 			started <- err
 			return
+		}
+		// Before the Wait below can reap it: the directory is then this
+		// process's for good, never a reused pid's.
+		if d, err := os.OpenFile("/proc/"+strconv.Itoa(cmd.Process.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			s.procDir = d
 		}
 		started <- nil
 		s.waitErr = cmd.Wait()
@@ -378,11 +389,19 @@ func (s *Slirp) Close() error {
 	return err
 }
 
-// stop ends slirp4netns and reaps it; the first call's result is kept.
+// stop ends slirp4netns, at once (kill), or by its exit fd and a wait for
+// it; the first call's result is kept.
 func (s *Slirp) stop() error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
+		killed := s.kill()
 		s.exitW.Close()
+		if s.procDir != nil {
+			defer s.procDir.Close()
+		}
+		if killed {
+			return
+		}
 		select {
 		case <-s.exited:
 		case <-time.After(closeTimeout):
