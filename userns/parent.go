@@ -61,7 +61,7 @@ func Start(o StartOptions) (*Process, error) {
 	if o.NetNS {
 		flags |= unix.CLONE_NEWNET
 	}
-	exe, err := sealedExe()
+	exe, err := takeSealed()
 	if err != nil {
 		cfgR.Close()
 		cfgW.Close()

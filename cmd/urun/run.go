@@ -9,6 +9,7 @@ import (
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/store"
+	"github.com/urun-dev/urun/userns"
 )
 
 // RunCmd is `urun run`: the flag groups shared with other verbs are embedded.
@@ -30,6 +31,9 @@ type RunCmd struct {
 
 // Run runs the container.
 func (r *RunCmd) Run() error {
+	// The sealed copy of urun the init stage runs from, made while the
+	// flags become a spec.
+	userns.PrepareStart()
 	bg, err := r.BackgroundFlags.parse()
 	if err != nil {
 		return usageError(err)
