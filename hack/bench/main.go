@@ -45,6 +45,7 @@ func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 func main() {
 	n := flag.Int("n", 30, "runs per command")
+	seqN := flag.Int("seq-n", 3, "samples of a NAME*K row (each is K runs)")
 	uid := flag.Int("uid", -1, "run the commands as this uid (when started as root)")
 	gid := flag.Int("gid", -1, "and this gid")
 	base := flag.String("base", "", "name of the baseline command for the ratio column")
@@ -84,7 +85,7 @@ func main() {
 	}
 	for i := 0; i < *n; i++ {
 		for _, r := range rows {
-			if r.err != nil {
+			if r.err != nil || (r.times > 1 && i >= *seqN) {
 				continue
 			}
 			d, timed, err := r.runOnce(cred, i)
@@ -119,7 +120,7 @@ func main() {
 		}
 		fmt.Printf("%-12s %10.2fms %10.2fms %14s %14s%s\n", r.name, ms(r.median()), ms(r.min()), mr, nr, unit)
 	}
-	fmt.Printf("(%d samples each, interleaved; wall time from fork to exit)\n", *n)
+	fmt.Printf("(%d samples each (%d of a row of K runs), interleaved; wall time from fork to exit)\n", *n, min(*n, *seqN))
 	if len(targets) > 0 {
 		fmt.Println()
 		fmt.Printf("%-28s %10s %10s %s\n", "target", "measured", "limit", "held")
