@@ -24,6 +24,10 @@ type Options struct {
 	LogSizeMax int64
 	// Interactive keeps the container's stdin open for attach (-i).
 	Interactive bool
+	// Hold, when set, is a file the monitor keeps open until the container
+	// has ended (an image's in-use mark: an flock lives while a descriptor
+	// of it does).
+	Hold *os.File `json:"-"`
 }
 
 // launch is what the CLI hands the monitor on its config pipe: the run's
@@ -39,6 +43,8 @@ type launch struct {
 	Network    container.Network
 	AutoRemove bool
 	Options    Options
+	// Hold: fd 6 is Options.Hold.
+	Hold bool
 }
 
 // Fds of the monitor, from the CLI (ExtraFiles order).
@@ -46,6 +52,7 @@ const (
 	fdConfig = 3 // the launch JSON, then EOF
 	fdReport = 4 // the monitor writes "running" or "exit N", then closes it
 	fdErr    = 5 // the caller's stderr, for urun's messages until the command runs
+	fdHold   = 6 // Options.Hold, when there is one: kept open, never read
 )
 
 // Launch starts a monitor for c (urun run -d) and returns once the command
@@ -56,7 +63,7 @@ const (
 // started container alone.
 func Launch(c *container.Config, o Options) int {
 	l := launch{ID: c.ID, Name: c.Name, StoreRoot: c.StoreRoot, Spec: c.Spec, DefaultCmd: c.DefaultCmd,
-		Quiet: c.Quiet, Verbose: c.Verbose, Network: c.Network, AutoRemove: c.AutoRemove, Options: o}
+		Quiet: c.Quiet, Verbose: c.Verbose, Network: c.Network, AutoRemove: c.AutoRemove, Options: o, Hold: o.Hold != nil}
 	b, err := json.Marshal(&l)
 	if err != nil {
 		fmt.Fprintf(c.Stderr, "urun: encoding the monitor's config: %v\n", err)
@@ -78,12 +85,16 @@ func Launch(c *container.Config, o Options) int {
 	if err != nil {
 		exe = "/proc/self/exe"
 	}
+	extra := []*os.File{cfgR, repW, c.Stderr}
+	if o.Hold != nil {
+		extra = append(extra, o.Hold)
+	}
 	cmd := &exec.Cmd{
 		Path:        exe,
 		Args:        []string{"urun", Arg},
 		Env:         os.Environ(),
 		Dir:         "/",
-		ExtraFiles:  []*os.File{cfgR, repW, c.Stderr},
+		ExtraFiles:  extra,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true},
 	}
 	err = cmd.Start()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -20,10 +21,12 @@ import (
 
 // mon is one monitor: it supervises one container for its whole life.
 type mon struct {
-	l   launch
-	st  *store.Store
-	log *LogWriter
-	ln  *net.UnixListener
+	l launch
+	// hold is the launch's Options.Hold, open for the monitor's life.
+	hold *os.File
+	st   *store.Store
+	log  *LogWriter
+	ln   *net.UnixListener
 
 	// sigs are passed to the container by container.Run: kill and stop
 	// requests, and the monitor's own SIGTERM.
@@ -80,6 +83,12 @@ func Main() int {
 		m.reportStatus(125)
 		return 125
 	}
+	if m.l.Hold {
+		// Held open (and referenced, so no finalizer closes it) until the
+		// monitor exits; never passed on to what it starts.
+		unix.CloseOnExec(fdHold)
+		m.hold = os.NewFile(fdHold, "hold")
+	}
 	// The container is the monitor's child, and so is whatever it leaves
 	// when a process in it double-forks out of the PID namespace's reach.
 	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
@@ -93,7 +102,9 @@ func Main() int {
 			m.sigs <- s
 		}
 	}()
-	return m.run()
+	status := m.run()
+	runtime.KeepAlive(m.hold)
+	return status
 }
 
 func (m *mon) run() int {
