@@ -287,7 +287,16 @@ func (r *run) start() error {
 	// state directory (its bind mounts keep the files alive): removing it
 	// before the command runs means a SIGKILL of urun leaves nothing behind.
 	trace.Mark("releasing the init stage")
-	if err := r.proc.Release(cfg, func() { trace.Mark("init stage set up (created)"); r.dir.Remove() }); err != nil {
+	created := func() error {
+		trace.Mark("init stage set up (created)")
+		// The API socket for -p is in the state directory.
+		if err := r.slirpReady(); err != nil {
+			return err
+		}
+		r.dir.Remove()
+		return nil
+	}
+	if err := r.proc.Release(cfg, created); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err

@@ -143,8 +143,9 @@ func allCaps() []uintptr {
 // Release sends the config, which lets the init stage set the container up.
 // When the stage is set up and only its exec is left, Release calls created
 // (which may be nil), then lets it exec, and returns once it has either exec'd
-// the command (nil) or failed (an *InitError).
-func (p *Process) Release(c *Config, created func()) error {
+// the command (nil) or failed (an *InitError). An error of created is
+// returned instead of the go: the stage then exits without running anything.
+func (p *Process) Release(c *Config, created func() error) error {
 	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -167,7 +168,11 @@ func (p *Process) Release(c *Config, created func()) error {
 		return p.report(nil, first[0])
 	}
 	if created != nil {
-		created()
+		if err := created(); err != nil {
+			// EOF instead of the go: the stage exits, saying nothing.
+			p.cfgW.Close()
+			return p.report(err)
+		}
 	}
 	_, err = p.cfgW.Write([]byte{goByte})
 	p.cfgW.Close()
