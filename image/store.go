@@ -279,10 +279,11 @@ func (s *Store) Lookup(ref string) (*Image, error) {
 	return s.lookup(ref)
 }
 
-// Use finds the image ref names and marks it in use until release is
-// called: rmi refuses it meanwhile (unless forced). The mark is a shared
-// flock, so a urun that dies, even by SIGKILL, leaves no stale mark.
-func (s *Store) Use(ref string) (im *Image, release func(), err error) {
+// Use finds the image ref names and marks it in use until the mark is
+// released: rmi refuses it meanwhile (unless forced). The mark is a shared
+// flock, so a urun that dies, even by SIGKILL, leaves no stale mark; a
+// process that inherits Mark.File (a detached run's monitor) holds it on.
+func (s *Store) Use(ref string) (im *Image, mark *Mark, err error) {
 	unlock, err := s.lock(false)
 	if err != nil {
 		return nil, nil, err
@@ -295,7 +296,26 @@ func (s *Store) Use(ref string) (im *Image, release func(), err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return im, func() { f.Close() }, nil
+	return im, &Mark{f: f}, nil
+}
+
+// Mark is an image's in-use mark (see Use).
+type Mark struct{ f *os.File }
+
+// File is the open file that holds the mark: the mark lasts as long as any
+// process keeps a descriptor of it open.
+func (m *Mark) File() *os.File {
+	if m == nil {
+		return nil
+	}
+	return m.f
+}
+
+// Release ends this process's hold on the mark. A nil Mark is a no-op.
+func (m *Mark) Release() {
+	if m != nil {
+		m.f.Close()
+	}
 }
 
 // inUse takes the in-use lock of an image (its manifest's digest) as how.

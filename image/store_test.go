@@ -137,14 +137,14 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if _, err := s.Lookup(ShortID(ia.ID)); err != nil {
 		t.Fatalf("lookup by id: %v", err)
 	}
-	_, release, err := s.Use(reg + "/x/a:1")
+	_, mark, err := s.Use(reg + "/x/a:1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err == nil || !strings.Contains(err.Error(), "running container") {
 		t.Fatalf("rmi of an image in use: %v", err)
 	}
-	release()
+	mark.Release()
 	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err != nil {
 		t.Fatal(err)
 	}

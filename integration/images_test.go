@@ -628,3 +628,15 @@ func TestRmiRefusesImageInUse(t *testing.T) {
 	}
 	ie.mustRun(t, "rmi", ref)
 }
+
+func TestRmiRefusesImageOfDetachedContainer(t *testing.T) {
+	ie := newImageEnv(t)
+	reg := startRegistry(t, false)
+	ref := reg.push(t, "app:1", appImage(t, ie.Env))
+	ie.mustRun(t, "pull", "-q", ref)
+	id := strings.TrimSpace(ie.mustRun(t, "run", "-d", "--network", "none", ref, "sleep", "600"))
+	// The CLI that started it has exited: the monitor holds the mark.
+	oneLine(t, ie.run(t, "", "rmi", ref), "used by a running container")
+	ie.mustRun(t, "rm", "-f", id)
+	ie.mustRun(t, "rmi", ref)
+}

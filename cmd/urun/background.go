@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/userns"
@@ -53,8 +55,10 @@ func (f *BackgroundFlags) parse() (background, error) {
 }
 
 // detach starts c with a monitor and prints its id once the command runs.
-func detach(c *container.Config, bg background, interactive bool) error {
-	status := monitor.Launch(c, monitor.Options{LogSizeMax: bg.logSizeMax, Interactive: interactive})
+// inUse (nil for a rootfs) is the image's in-use mark: the monitor holds it
+// for as long as the container lives, so rmi refuses the image meanwhile.
+func detach(c *container.Config, bg background, interactive bool, inUse *os.File) error {
+	status := monitor.Launch(c, monitor.Options{LogSizeMax: bg.logSizeMax, Interactive: interactive, Hold: inUse})
 	if status != 0 {
 		return exitError(status)
 	}

@@ -55,6 +55,11 @@ type CLI struct {
 	Monitor  MonitorCmd  `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
 	Check    CheckCmd    `cmd:"" help:"Show what this host gives you: id ranges, cgroup v2 and delegated controllers, systemd user manager, networking; with what to do about anything missing."`
 	Version  VersionCmd  `cmd:"" help:"Print urun's version."`
+	Create   CreateCmd   `cmd:"" help:"OCI: create a container from a bundle; it waits for 'urun start' (urun create --bundle DIR ID)."`
+	Start    StartCmd    `cmd:"" help:"OCI: start a created container's command."`
+	State    StateCmd    `cmd:"" help:"OCI: print a container's state (the runtime-spec state JSON)."`
+	Delete   DeleteCmd   `cmd:"" help:"OCI: remove a stopped container (--force: kill it first); runs its poststop hooks."`
+	List     ListCmd     `cmd:"" help:"OCI: list containers as runc does (ID PID STATUS BUNDLE CREATED OWNER)."`
 	Features FeaturesCmd `cmd:"" help:"Print what urun supports as an OCI runtime (the runtime-spec features JSON)."`
 }
 

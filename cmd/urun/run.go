@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/image"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/store"
@@ -19,6 +20,7 @@ type RunCmd struct {
 	SecurityFlags   `embed:""`
 	BackgroundFlags `embed:""`
 	ImageFlags      `embed:""`
+	OCIFlags        `embed:"" group:"OCI bundle (urun run --bundle DIR ID)"`
 
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
@@ -28,15 +30,16 @@ type RunCmd struct {
 }
 
 // Run runs the container.
-func (r *RunCmd) Run() error {
+func (r *RunCmd) Run(g *Globals) error {
+	if r.Bundle != "" {
+		return r.runBundle(g)
+	}
 	bg, err := r.BackgroundFlags.parse()
 	if err != nil {
 		return usageError(err)
 	}
-	o, defaultCmd, release, err := r.options()
-	if release != nil {
-		defer release()
-	}
+	o, defaultCmd, mark, err := r.options()
+	defer mark.Release()
 	if err != nil {
 		return usageError(err)
 	}
@@ -69,7 +72,7 @@ func (r *RunCmd) Run() error {
 		Name: bg.name, Detached: bg.detach, AutoRemove: bg.rm,
 	}
 	if bg.detach {
-		return detach(c, bg, r.Interactive)
+		return detach(c, bg, r.Interactive, mark.File())
 	}
 	return exitError(container.Run(c))
 }
@@ -84,13 +87,13 @@ type runOptions struct {
 
 // options turns the flags into the run's options, one flag group at a time.
 // defaultCmd says the user gave no command and /bin/sh was chosen.
-// release, when not nil, ends the image's in-use mark: call it when the
-// container is gone.
-func (r *RunCmd) options() (o runOptions, defaultCmd bool, release func(), err error) {
+// mark is the image's in-use mark (nil for a rootfs): release it when the
+// container is gone, or hand it to the monitor that outlives this process.
+func (r *RunCmd) options() (o runOptions, defaultCmd bool, mark *image.Mark, err error) {
 	o.detached = r.Detach
-	release, imageDefaults, err := r.rootfsOrImage(&o)
+	mark, imageDefaults, err := r.rootfsOrImage(&o)
 	if err != nil {
-		return o, false, release, err
+		return o, false, mark, err
 	}
 	defaultCmd = len(o.Args) == 0
 	if defaultCmd {
@@ -104,8 +107,8 @@ func (r *RunCmd) options() (o runOptions, defaultCmd bool, release func(), err e
 	}
 	for _, apply := range applies {
 		if err := apply(&o); err != nil {
-			return o, false, release, err
+			return o, false, mark, err
 		}
 	}
-	return o, defaultCmd, release, nil
+	return o, defaultCmd, mark, nil
 }

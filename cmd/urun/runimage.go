@@ -45,9 +45,9 @@ func isRootfs(arg string) bool {
 // rootfsOrImage sets the run's root: the directory the user named, or the
 // image's layers (pulled first when the policy says so) under a throwaway
 // upper layer, with the image's config as defaults under the flags. It
-// returns the release of the image's in-use mark (nil for a rootfs) and
+// returns the image's in-use mark (nil for a rootfs) and
 // the image's defaults, to apply once the flags are (nil for a rootfs).
-func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*runOptions) error, err error) {
+func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *image.Mark, defaults func(*runOptions) error, err error) {
 	if isRootfs(r.Rootfs) {
 		root, err := filepath.Abs(kong.ExpandPath(r.Rootfs))
 		if err != nil {
@@ -68,11 +68,9 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 	if r.Quiet {
 		s.Progress = nil
 	}
-	im, release, err := s.Use(ref)
+	im, mark, err := s.Use(ref)
 	if r.Pull == "always" || (r.Pull == "missing" && errors.Is(err, image.ErrNotFound)) {
-		if release != nil {
-			release()
-		}
+		mark.Release()
 		po, perr := r.pullOptions()
 		if perr != nil {
 			return nil, nil, perr
@@ -80,7 +78,7 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 		if _, err = pull(s, ref, po); err != nil {
 			return nil, nil, err
 		}
-		im, release, err = s.Use(ref)
+		im, mark, err = s.Use(ref)
 	}
 	if errors.Is(err, image.ErrNotFound) {
 		return nil, nil, fmt.Errorf("image %s is not in the store and --pull=never; pull it first (urun pull %s)", ref, ref)
@@ -90,13 +88,13 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 	}
 	cfg, err := s.Config(im)
 	if err != nil {
-		release()
+		mark.Release()
 		return nil, nil, err
 	}
 	c := cfg.Config
 	dirs := s.LayerDirs(im)
 	if len(dirs) == 0 {
-		release()
+		mark.Release()
 		return nil, nil, fmt.Errorf("image %s has no layers; nothing to run", ref)
 	}
 	o.Rootfs = dirs[len(dirs)-1]
@@ -117,7 +115,7 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 	}
 	o.Args = append(append([]string(nil), entry...), args...)
 	if len(o.Args) == 0 {
-		release()
+		mark.Release()
 		if r.Entrypoint.set {
 			return nil, nil, fmt.Errorf("--entrypoint= clears the image's Entrypoint and Cmd, and no command follows %s; give one after the image", ref)
 		}
@@ -147,7 +145,7 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (release func(), defaults func(*ru
 		}
 		return nil
 	}
-	return release, defaults, nil
+	return mark, defaults, nil
 }
 
 // passwdLayer is the uppermost layer holding /etc/passwd, where -u names
