@@ -53,7 +53,9 @@ type Config struct {
 	// Messages gets urun's own lines; nil means Stderr.
 	Messages io.Writer
 	// OCI is set for a container of an OCI bundle (oci.go): hooks, the
-	// start gate, the console socket and the pid file.
+	// start gate, the console socket and the pid file. Limits that no
+	// cgroup can hold here are then dropped with a warning, as crun does
+	// rootless, instead of refused (ociconfig.go).
 	OCI *OCI
 }
 
@@ -100,7 +102,9 @@ type run struct {
 	// limits are the spec's resources, for the cgroup scope.
 	limits cgroupdelegate.Limits
 	scope  *cgroupdelegate.Scope
-	slirp  *slirp.Slirp
+	// scopeUnit and scopeSlice name the scope (ociCgroup).
+	scopeUnit, scopeSlice string
+	slirp                 *slirp.Slirp
 	// seccomp is the compiled filter for the init stage (nil: none).
 	seccomp *seccomp.Program
 	// tty relays the container's terminal (nil without -t): the user's
@@ -177,6 +181,9 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
+	if err := r.ociCgroup(); err != nil {
+		return err
+	}
 	if err := cgroupdelegate.Precheck(r.limits); err != nil {
 		return err
 	}
@@ -193,11 +200,13 @@ func (r *run) start() error {
 		return err
 	}
 	r.withoutID0(maps)
-	if maps.Notice != "" && !c.Quiet {
-		fmt.Fprintln(c.Messages, maps.Notice)
+	if maps != nil {
+		if maps.Notice != "" && !c.Quiet {
+			fmt.Fprintln(c.Messages, maps.Notice)
+		}
+		r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
+		r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	}
-	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
-	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
@@ -216,7 +225,8 @@ func (r *run) start() error {
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		NetNS: spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		Namespaces: c.Spec.Linux.Namespaces,
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -246,13 +256,16 @@ func (r *run) start() error {
 			r.proc.Abort()
 		}
 	})
-	if err := maps.Apply(r.proc.PID); err != nil {
-		return err
+	if maps != nil {
+		if err := maps.Apply(r.proc.PID); err != nil {
+			return err
+		}
 	}
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
 	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
-		Unit:        "urun-" + c.ID + ".scope",
+		Unit:        r.scopeUnit,
+		Slice:       r.scopeSlice,
 		Description: "urun container " + c.ID,
 		Verbose:     c.Verbose,
 		Log:         c.Messages,
@@ -273,7 +286,7 @@ func (r *run) start() error {
 	}
 	cfg := &userns.Config{
 		Spec:           stageSpec(c.Spec),
-		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
+		GID5Mapped:     maps == nil || idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		HaveScope:      r.scope != nil,
 		Overlay:        overlay,

@@ -68,6 +68,11 @@ func Setup(s *specs.Spec, o Options) error {
 			return err
 		}
 	}
+	if s.Linux != nil {
+		if err := createDevices(rootFd, s.Linux.Devices); err != nil {
+			return err
+		}
+	}
 	// Masks and read-only paths come after every user mount, so that a
 	// volume cannot uncover them.
 	if s.Linux != nil {
@@ -88,7 +93,32 @@ func Setup(s *specs.Spec, o Options) error {
 			return fmt.Errorf("making the rootfs read-only: %w", err)
 		}
 	}
-	return pivot(rootFd)
+	if err := pivot(rootFd); err != nil {
+		return err
+	}
+	if s.Linux != nil && s.Linux.RootfsPropagation != "" {
+		return rootPropagation(s.Linux.RootfsPropagation)
+	}
+	return nil
+}
+
+// rootPropagation gives the container's / the propagation
+// linux.rootfsPropagation names, once it is the root: before, the mount
+// namespace's / was made private so that nothing of the set-up reached the
+// host.
+func rootPropagation(name string) error {
+	p, ok := propagationOptions[name]
+	if !ok {
+		return fmt.Errorf("linux.rootfsPropagation %q is not a propagation: use shared, slave, private or unbindable (r-prefixed for submounts too)", name)
+	}
+	flags := uintptr(p.prop)
+	if p.recursive {
+		flags |= unix.MS_REC
+	}
+	if err := unix.Mount("", "/", "", flags, ""); err != nil {
+		return fmt.Errorf("setting the rootfs propagation %s: %w", name, err)
+	}
+	return nil
 }
 
 func isBind(m specs.Mount, o options) bool {
@@ -103,7 +133,10 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	if err := noSymlink(root, m.Destination); err != nil {
 		return err
 	}
-	if m.Type == "cgroup2" {
+	if m.Type == "cgroup2" || m.Type == "cgroup" {
+		// cgroup v1 hierarchies are not the container's to mount (they
+		// would be the host's): a cgroup mount is the container's own
+		// cgroup2, as crun gives on a v2 host.
 		return mountCgroup(root, m, opt, o)
 	}
 	data := opt.data
@@ -135,6 +168,11 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	defer target.Close()
 	if err := attach(mnt, target); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	}
+	if opt.propagation != 0 {
+		if err := setAttr(mnt, 0, opt.propagation, opt.recProp); err != nil {
+			return fmt.Errorf("propagation of %s: %w", m.Destination, err)
+		}
 	}
 	if dev {
 		return bindDevices(mnt)

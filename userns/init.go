@@ -14,7 +14,6 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
-	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,6 +26,11 @@ func RunInit() {
 	// Namespace changes made by unshare apply to the calling thread only; the
 	// exec must come from the same thread.
 	runtime.LockOSThread()
+	// The parent-death signal again, for a stage whose parent could not set
+	// it (one in a joined PID namespace, see Start): the stage dies with the
+	// thread that forked it. Had the parent gone already, the config pipe
+	// reads EOF and the stage exits.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	exeFd := exeFdArg()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
@@ -123,8 +127,15 @@ func setup(c *Config) *InitError {
 	s := c.Spec
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return failf("unsharing the cgroup namespace: %v", err)
+	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return failf("unsharing the cgroup namespace: %v", err)
+		}
+	}
+	// Through the /proc the stage inherited, while it still has every
+	// capability: lowering the score needs CAP_SYS_RESOURCE.
+	if ie := setOOMScoreAdj(s.Process.OOMScoreAdj); ie != nil {
+		return ie
 	}
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
@@ -142,7 +153,7 @@ func setup(c *Config) *InitError {
 			return failf("setting the hostname: %v", err)
 		}
 	}
-	if spec.HasNamespace(s, specs.NetworkNamespace) {
+	if s.Linux != nil && NewNetNS(s.Linux.Namespaces) {
 		if err := loopbackUp(); err != nil {
 			return failf("bringing up lo: %v", err)
 		}
@@ -218,6 +229,9 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 	}
 	if ie := setRlimits(p.Rlimits); ie != nil {
 		return ie
+	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask & 0o777))
 	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {

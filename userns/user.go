@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
@@ -152,4 +153,16 @@ func giveTerminal(uid uint32) error {
 		return nil
 	}
 	return unix.Fchown(0, int(uid), -1)
+}
+
+// setOOMScoreAdj writes process.oomScoreAdj (nil: the caller's is kept, as
+// runc does) to the stage's own oom_score_adj, which the command inherits.
+func setOOMScoreAdj(adj *int) *InitError {
+	if adj == nil {
+		return nil
+	}
+	if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return failf("setting oom_score_adj to %d: %v (a score below urun's own needs CAP_SYS_RESOURCE)", *adj, unwrapPath(err))
+	}
+	return nil
 }
