@@ -58,7 +58,7 @@ $* --root $b/$name delete --force bench
 EOF
 	cat >"$b/$name-run.sh" <<EOF
 #!/bin/sh
-exec $* --root $b/$name run --bundle $b/bundle bench
+exec $* --root $b/$name run --bundle $b/bundle benchrun
 EOF
 	chmod 755 "$b/$name-csd.sh" "$b/$name-run.sh"
 }
