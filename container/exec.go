@@ -273,7 +273,7 @@ func mergeProcess(c *ExecConfig) (*specs.Process, error) {
 	}
 	env = spec.MergeEnv(env, c.Env)
 	if p.Terminal {
-		if c.ConsoleSocket == "" && p.ConsoleSize == nil {
+		if c.ConsoleSocket == "" && p.ConsoleSize == nil && c.Stdin != nil {
 			if rows, cols, err := pty.GetSize(c.Stdin); err == nil && rows > 0 && cols > 0 {
 				p.ConsoleSize = &specs.Box{Height: uint(rows), Width: uint(cols)}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/urun-dev/urun/bundle"
 	"github.com/urun-dev/urun/container"
@@ -61,17 +62,42 @@ func (f *ExecOCIFlags) apply(g *Globals, c *container.ExecConfig) error {
 	return nil
 }
 
-// preservedFDs checks that fds 3..3+n-1 are open (the caller passed them)
-// and returns them.
+// inheritedFDs is how many descriptors from 3 on urun was started with:
+// the caller's. A --preserve-fds larger than what was passed would otherwise
+// hand over urun's own: the --log file, or the cgroup files the Go runtime
+// opens before main (to follow its CPU limit) and keeps open. Those are
+// close-on-exec; an inherited descriptor never is (it survived the exec).
+var inheritedFDs int
+
+// noteInheritedFDs counts them; main calls it first, when --preserve-fds is
+// given.
+func noteInheritedFDs(args []string) {
+	for _, a := range args {
+		if strings.HasPrefix(a, "--preserve-fds") {
+			for fd := 3; fd < 3+maxPreserveFDs; fd++ {
+				flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+				if err != nil || flags&unix.FD_CLOEXEC != 0 {
+					break
+				}
+				inheritedFDs++
+			}
+			return
+		}
+	}
+}
+
+const maxPreserveFDs = 1 << 16
+
+// preservedFDs checks that fds 3..3+n-1 were passed and returns them.
 func preservedFDs(n int) ([]*os.File, error) {
-	if n < 0 || n > 1<<16 {
+	if n < 0 || n > maxPreserveFDs {
 		return nil, fmt.Errorf("--preserve-fds %d is out of range: give the number of descriptors from 3 on to pass", n)
+	}
+	if n > inheritedFDs {
+		return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open: pass descriptors 3 to %d", n, 3+inheritedFDs, 2+n)
 	}
 	var fds []*os.File
 	for fd := 3; fd < 3+n; fd++ {
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			return nil, fmt.Errorf("--preserve-fds %d: descriptor %d is not open: pass descriptors 3 to %d", n, fd, 2+n)
-		}
 		fds = append(fds, os.NewFile(uintptr(fd), "preserved-fd-"+strconv.Itoa(fd)))
 	}
 	return fds, nil

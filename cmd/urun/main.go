@@ -87,6 +87,7 @@ func main() {
 		userns.RunExec()
 		return
 	}
+	noteInheritedFDs(os.Args[1:])
 	os.Exit(run(os.Args[1:]))
 }
 
