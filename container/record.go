@@ -31,6 +31,9 @@ func (r *run) register() error {
 		Limits: c.Spec.Linux.Resources, Detached: c.Detached,
 		TTY: c.Spec.Process.Terminal, Hostname: c.Spec.Hostname, AutoRemove: c.AutoRemove,
 	}
+	if c.OCI != nil {
+		rec.Bundle, rec.Annotations = c.OCI.Bundle, c.Spec.Annotations
+	}
 	for _, p := range c.Network.Publish {
 		rec.Ports = append(rec.Ports, fmt.Sprintf("%s:%d->%d/%s", p.HostIP, p.HostPort, p.ContainerPort, p.Protocol))
 	}

@@ -52,6 +52,9 @@ type Config struct {
 	Signals <-chan os.Signal
 	// Messages gets urun's own lines; nil means Stderr.
 	Messages io.Writer
+	// OCI is set for a container of an OCI bundle (oci.go): hooks, the
+	// start gate, the console socket and the pid file.
+	OCI *OCI
 }
 
 // Supervisor is what a run needs from whoever holds the container's stdio
@@ -102,8 +105,11 @@ type run struct {
 	seccomp *seccomp.Program
 	// tty relays the container's terminal (nil without -t): the user's
 	// terminal is raw while it is set.
-	tty     TerminalRelay
-	cleanup []func()
+	tty TerminalRelay
+	// released: the stage was let go to exec the command, so the cleanup
+	// does not abort it.
+	released bool
+	cleanup  []func()
 }
 
 // Run runs the container and returns the exit status for urun: the command's
@@ -132,9 +138,15 @@ func Run(c *Config) int {
 	}
 	defer r.close()
 	if err := r.start(); err != nil {
+		var ks *killedBeforeStart
+		if errors.As(err, &ks) {
+			return ks.status
+		}
 		return r.fail(err)
 	}
-	return r.wait(sigs)
+	status := r.wait(sigs)
+	r.stopped()
+	return status
 }
 
 func (r *run) fail(err error) int {
@@ -191,8 +203,12 @@ func (r *run) start() error {
 	}
 	r.defer_(func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
-	if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
-		return err
+	// An OCI bundle's /etc is the engine's (it mounts its own hosts and
+	// resolv.conf).
+	if c.OCI == nil {
+		if err := etcFiles(c.Spec, r.dir.Path, &c.Network); err != nil {
+			return err
+		}
 	}
 	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
 		return err
@@ -225,9 +241,8 @@ func (r *run) start() error {
 		return err
 	}
 	r.logf("init stage is pid %d", r.proc.PID)
-	released := false
 	r.defer_(func() {
-		if !released {
+		if !r.released {
 			r.proc.Abort()
 		}
 	})
@@ -263,18 +278,32 @@ func (r *run) start() error {
 		HaveScope:      r.scope != nil,
 		Overlay:        overlay,
 		Seccomp:        r.seccomp,
+		EarlyTerminal:  c.OCI != nil,
+		Gated:          c.OCI != nil && c.OCI.Start != nil,
 	}
-	released = true
+	if err := r.proc.Setup(cfg); err != nil {
+		// The stage has exited (it reports, then exits): the cleanup
+		// reaps it.
+		return err
+	}
 	// Once the stage is set up the container holds what it needs from the
 	// state directory (its bind mounts keep the files alive): removing it
 	// before the command runs means a SIGKILL of urun leaves nothing behind.
-	if err := r.proc.Release(cfg, func() { r.dir.Remove() }); err != nil {
+	r.dir.Remove()
+	if c.OCI != nil {
+		// Hooks, the terminal for the engine, the pid file, the gate.
+		if err := r.created(consoleSock); err != nil {
+			return err
+		}
+	}
+	r.released = true
+	if err := r.proc.Go(); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err
 	}
 	r.logf("container %s started", c.ID)
-	if consoleSock != nil {
+	if consoleSock != nil && c.OCI == nil {
 		master, err := pty.RecvFd(consoleSock)
 		if err != nil {
 			return r.killStarted(fmt.Errorf("receiving the container's terminal: %w", err))
@@ -288,6 +317,7 @@ func (r *run) start() error {
 		return r.killStarted(err)
 	}
 	r.sup.Running(r.proc.PID)
+	r.poststart()
 	return nil
 }
 

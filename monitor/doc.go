@@ -30,11 +30,26 @@
 //	                container is gone (the timer is the monitor's, so a stop
 //	                completes even if its CLI dies).
 //	TWait        -> TExit status once the container is gone.
+//	TStart       -> (OCI containers) the start gate opens; TOK once the
+//	                command runs, TError text if it could not start or the
+//	                container is not created (never started, or started).
 //	TAttach 0|1  -> TOK, then TStdout/TStderr with what the container writes
 //	                (its terminal's output is TStdout) until it exits, then
 //	                TExit. With 1 the client may send TStdin data and
 //	                TStdinClose; any client may send TResize rows cols.
 //	                The client detaches by closing the connection.
+//
+// # OCI containers
+//
+// For `urun create` (Options.OCI) the monitor gets three more descriptors:
+// 7, 8, 9 (6 is the hold), create's own stdin, stdout and stderr, which become the
+// container's as they are (engines pass pipes or fifos and read them
+// directly; no log is put between). The monitor stops the container at the
+// start gate (container.OCI) and writes "created\n" on the report pipe once
+// it is created (hooks run, pid file written); `urun start` (TStart) opens
+// the gate. A signal (TSignal) to a created container goes straight to its
+// PID 1, which waits at the gate and cannot relay it. The record of an OCI
+// container stays when it stops; `urun delete` removes it.
 //
 // A client that does not keep up with the output is dropped (the container
 // and its log never wait for a reader). When the container ends the monitor

@@ -28,6 +28,21 @@ type Options struct {
 	// has ended (an image's in-use mark: an flock lives while a descriptor
 	// of it does).
 	Hold *os.File `json:"-"`
+	// OCI makes an OCI container (urun create): see doc.go. Launch then
+	// returns once it is created, with the caller's stdio as its own.
+	OCI *OCIOptions
+	// Message, if set, gets each line the monitor prints for the caller
+	// (after it is written to the caller's stderr): create logs them to
+	// --log.
+	Message func(line string) `json:"-"`
+}
+
+// OCIOptions are the OCI container's part of the launch (container.OCI
+// without the callbacks, which are the monitor's).
+type OCIOptions struct {
+	Bundle        string
+	ConsoleSocket string
+	PidFile       string
 }
 
 // launch is what the CLI hands the monitor on its config pipe: the run's
@@ -53,6 +68,8 @@ const (
 	fdReport = 4 // the monitor writes "running" or "exit N", then closes it
 	fdErr    = 5 // the caller's stderr, for urun's messages until the command runs
 	fdHold   = 6 // Options.Hold, when there is one: kept open, never read
+	// An OCI container's stdio: the caller's own (Options.OCI).
+	fdStdin, fdStdout, fdStderr = 7, 8, 9
 )
 
 // Launch starts a monitor for c (urun run -d) and returns once the command
@@ -85,9 +102,26 @@ func Launch(c *container.Config, o Options) int {
 	if err != nil {
 		exe = "/proc/self/exe"
 	}
-	extra := []*os.File{cfgR, repW, c.Stderr}
+	msgs, msgR, msgW := c.Stderr, (*os.File)(nil), (*os.File)(nil)
+	if o.Message != nil {
+		// The monitor's lines come through a pipe, so the caller sees
+		// them as lines too.
+		if msgR, msgW, err = os.Pipe(); err != nil {
+			fmt.Fprintf(c.Stderr, "urun: making the monitor's message pipe: %v\n", err)
+			return 125
+		}
+		msgs = msgW
+	}
+	extra := []*os.File{cfgR, repW, msgs}
 	if o.Hold != nil {
 		extra = append(extra, o.Hold)
+	}
+	if o.OCI != nil {
+		if o.Hold == nil {
+			// fd 6 is the hold's: fill it (the monitor closes it).
+			extra = append(extra, c.Stdin)
+		}
+		extra = append(extra, c.Stdin, c.Stdout, c.Stderr)
 	}
 	cmd := &exec.Cmd{
 		Path:        exe,
@@ -100,6 +134,24 @@ func Launch(c *container.Config, o Options) int {
 	err = cmd.Start()
 	cfgR.Close()
 	repW.Close()
+	copied := make(chan struct{})
+	if msgR != nil {
+		msgW.Close()
+		go func() {
+			defer close(copied)
+			sc := bufio.NewScanner(msgR)
+			for sc.Scan() {
+				fmt.Fprintln(c.Stderr, sc.Text())
+				o.Message(sc.Text())
+			}
+			msgR.Close()
+		}()
+	} else {
+		close(copied)
+	}
+	// The monitor has said all it says to the caller once the report is
+	// read and its message pipe is closed.
+	defer func() { <-copied }()
 	if err != nil {
 		cfgW.Close()
 		repR.Close()
@@ -113,7 +165,7 @@ func Launch(c *container.Config, o Options) int {
 	line, rerr := bufio.NewReader(repR).ReadString('\n')
 	repR.Close()
 	switch {
-	case strings.TrimSpace(line) == "running":
+	case strings.TrimSpace(line) == "running", o.OCI != nil && strings.TrimSpace(line) == "created":
 		return 0
 	case strings.HasPrefix(line, "exit "):
 		if n, err := strconv.Atoi(strings.TrimSpace(line[5:])); err == nil {

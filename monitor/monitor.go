@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -52,6 +53,9 @@ type mon struct {
 	msgs    *messages
 	report  *os.File
 	started bool
+
+	// An OCI container's start gate (oci.go).
+	oci ociState
 }
 
 // client is an attached connection: it gets the output.
@@ -64,7 +68,7 @@ type client struct {
 // container through container.Run with itself as the supervisor, and returns
 // once the container has ended and its record says so.
 func Main() int {
-	for _, fd := range []int{fdConfig, fdReport, fdErr} {
+	for _, fd := range []int{fdConfig, fdReport, fdErr, fdHold, fdStdin, fdStdout, fdStderr} {
 		// Nothing the monitor starts (newuidmap, slirp4netns, the init
 		// stage) may hold the caller's pipes: the caller would wait for
 		// their end as long as the container runs.
@@ -88,6 +92,9 @@ func Main() int {
 		// monitor exits; never passed on to what it starts.
 		unix.CloseOnExec(fdHold)
 		m.hold = os.NewFile(fdHold, "hold")
+	} else if m.l.Options.OCI != nil {
+		// Launch filled the slot with a copy of the caller's stdin.
+		unix.Close(fdHold)
 	}
 	// The container is the monitor's child, and so is whatever it leaves
 	// when a process in it double-forks out of the PID namespace's reach.
@@ -114,7 +121,11 @@ func (m *mon) run() int {
 		Detached: true, AutoRemove: m.l.AutoRemove,
 		Supervisor: m, Signals: m.sigs, Messages: m.msgs,
 	}
-	if err := m.pipes(c); err != nil {
+	pipes := m.pipes
+	if m.l.Options.OCI != nil {
+		pipes = m.ociSetup
+	}
+	if err := pipes(c); err != nil {
 		fmt.Fprintf(m.msgs, "urun: %v\n", err)
 		m.reportStatus(125)
 		return 125
@@ -221,6 +232,10 @@ func (m *mon) Terminal(master *os.File) (container.TerminalRelay, error) {
 // Running: the command runs. Tell the caller, and from now on write urun's
 // own lines into the log.
 func (m *mon) Running(int) {
+	if m.l.Options.OCI != nil {
+		m.ociRunning()
+		return
+	}
 	m.started = true
 	if !m.l.Spec.Process.Terminal {
 		// The container holds its own copies now.
@@ -308,7 +323,7 @@ func (m *mon) handle(c *Conn) {
 	}
 	switch req.Type {
 	case TSignal:
-		m.sigs <- syscall.Signal(req.Value)
+		m.signal(syscall.Signal(req.Value))
 		_ = c.Send(Message{Type: TOK})
 		c.Close()
 	case TWait:
@@ -325,6 +340,8 @@ func (m *mon) handle(c *Conn) {
 		m.addWaiter(c)
 	case TAttach:
 		m.attach(c, req.Value == 1)
+	case TStart:
+		m.start(c)
 	default:
 		_ = c.Send(Message{Type: TError, Data: []byte("unexpected first message")})
 		c.Close()
@@ -424,11 +441,16 @@ type messages struct {
 	mu     sync.Mutex
 	w      io.Writer
 	closer io.Closer
+	// last is the last line written: what start reports of a failure.
+	last string
 }
 
 func (s *messages) Write(b []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if l := strings.TrimSpace(string(b)); l != "" {
+		s.last = l
+	}
 	_, _ = s.w.Write(b)
 	return len(b), nil
 }

@@ -22,6 +22,7 @@ const (
 	TSignal     Type = 0x05 // payload: signal number, big-endian uint32
 	TStop       Type = 0x06 // payload: seconds before SIGKILL, big-endian uint32
 	TWait       Type = 0x07 // no payload
+	TStart      Type = 0x08 // no payload: open the start gate of an OCI container
 
 	TStdout Type = 0x11 // payload: bytes the container wrote on stdout (or its terminal)
 	TStderr Type = 0x12 // payload: bytes the container wrote on stderr
@@ -99,7 +100,7 @@ func Decode(b []byte) (Message, error) {
 		m.Value = int(p[0])
 	case TStdin, TStdout, TStderr, TError:
 		m.Data = p
-	case TStdinClose, TWait, TOK:
+	case TStdinClose, TWait, TOK, TStart:
 		if err := want(0); err != nil {
 			return m, err
 		}

@@ -59,6 +59,12 @@ type Record struct {
 	TTY          bool                  `json:"tty"`
 	Hostname     string                `json:"hostname,omitempty"`
 	AutoRemove   bool                  `json:"autoRemove,omitempty"`
+	// Bundle is set for an OCI container (urun create, run --bundle): its
+	// bundle directory, absolute; Annotations are its config's. OCI
+	// containers are named by their id only (the engine's), and their
+	// record stays when they stop, until delete.
+	Bundle      string            `json:"bundle,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 	// Error says why a container ended that urun did not end cleanly
 	// (its monitor was killed, its processes vanished).
 	Error string `json:"error,omitempty"`

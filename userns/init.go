@@ -48,15 +48,26 @@ func RunInit() {
 	if ie := setup(&c); ie != nil {
 		fail(errPipe, ie)
 	}
+	if c.EarlyTerminal && c.ConsoleFd != 0 {
+		if ie := earlyTerminal(&c); ie != nil {
+			fail(errPipe, ie)
+		}
+	}
 	// Set up: tell the parent, which tidies what the container no longer
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
+	if c.Gated {
+		holdSignals()
+	}
 	if _, err := errPipe.Write([]byte{createdByte}); err != nil {
 		os.Exit(StatusError)
 	}
 	if _, err := io.ReadFull(cfgPipe, goByte[:]); err != nil {
 		// The parent went away or aborted the run; it reports why.
 		os.Exit(StatusError)
+	}
+	if c.Gated {
+		releaseSignals()
 	}
 	cfgPipe.Close()
 	fail(errPipe, execCommand(&c, exeFd))

@@ -132,6 +132,20 @@ func allCaps() []uintptr {
 // (which may be nil), then lets it exec, and returns once it has either exec'd
 // the command (nil) or failed (an *InitError).
 func (p *Process) Release(c *Config, created func()) error {
+	if err := p.Setup(c); err != nil {
+		return err
+	}
+	if created != nil {
+		created()
+	}
+	return p.Go()
+}
+
+// Setup is the first half of Release: it sends the config and returns once
+// the stage is set up and waits at the start gate (OCI's "created"), or has
+// failed (an *InitError; the stage has exited). Go is the second half; an
+// OCI container holds the stage between the two until `urun start`.
+func (p *Process) Setup(c *Config) error {
 	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
 	if err != nil {
@@ -153,10 +167,13 @@ func (p *Process) Release(c *Config, created func()) error {
 		}
 		return p.report(nil, first[0])
 	}
-	if created != nil {
-		created()
-	}
-	_, err = p.cfgW.Write([]byte{goByte})
+	return nil
+}
+
+// Go opens the start gate of a stage that Setup has set up, and returns once
+// the stage has exec'd the command (nil) or failed (an *InitError).
+func (p *Process) Go() error {
+	_, err := p.cfgW.Write([]byte{goByte})
 	p.cfgW.Close()
 	if err != nil {
 		return p.report(fmt.Errorf("starting the command: %w", err))
@@ -182,12 +199,15 @@ func (p *Process) report(fallback error, prefix ...byte) error {
 	return nil
 }
 
-// Abort stops an init stage that was never released.
-func (p *Process) Abort() {
+// Abort stops an init stage that was never released (or is held at its
+// start gate) and returns its status as Wait does: 128+9 when the kill ended
+// it, 128+N when signal N already had.
+func (p *Process) Abort() int {
 	p.cfgW.Close()
 	p.errR.Close()
 	_ = p.cmd.Process.Kill()
-	_ = p.cmd.Wait()
+	status, _ := p.Wait()
+	return status
 }
 
 // Signal sends sig to the container's PID 1.

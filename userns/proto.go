@@ -34,6 +34,14 @@ type Config struct {
 	// ConsoleFd is the stage's fd of the console socket (set by Release
 	// from StartOptions.ConsoleSocket); 0: no terminal.
 	ConsoleFd int `json:"consoleFd,omitempty"`
+	// EarlyTerminal makes the terminal (ConsoleFd) at set-up, before the
+	// stage reports created, instead of last before the exec: an OCI
+	// engine gets the terminal's master from create, before start.
+	EarlyTerminal bool `json:"earlyTerminal,omitempty"`
+	// Gated: the stage may wait at the start gate for long (an OCI
+	// container between create and start); a signal it gets there ends it
+	// as it would end the command (128+N), see gate.go.
+	Gated bool `json:"gated,omitempty"`
 	// Seccomp is the compiled filter the stage loads last before the exec
 	// (nil: none). The parent compiles it so the stage only loads.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
@@ -41,6 +49,17 @@ type Config struct {
 
 // Sync bytes: the stage's "set up, waiting to exec" on the error pipe (a
 // report would start with '{'), and the parent's go on the config pipe.
+//
+// The order on the two pipes (Process.Setup, then Process.Go):
+//
+//	parent -> stage  config pipe: length, config JSON
+//	stage            unshare cgroup ns, keyring, sysctls, mounts, pivot_root,
+//	                 hostname, lo, cwd (and the terminal with EarlyTerminal)
+//	stage -> parent  error pipe: createdByte        (or an InitError, then EOF)
+//	                 --- the start gate: the stage blocks reading the config
+//	                 pipe; an OCI container stays here from create to start ---
+//	parent -> stage  config pipe: goByte            (or EOF: the stage exits)
+//	stage -> parent  error pipe: EOF at the exec    (or an InitError)
 const (
 	createdByte = 0
 	goByte      = 1

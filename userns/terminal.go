@@ -20,3 +20,17 @@ func setupTerminal(c *Config) error {
 	}
 	return pty.SetupInContainer(sock, rows, cols)
 }
+
+// earlyTerminal makes the terminal at set-up (Config.EarlyTerminal): the
+// engine holds the master from create on. The command then finds its
+// terminal already in place, so startProcess makes none.
+func earlyTerminal(c *Config) *InitError {
+	if err := setupTerminal(c); err != nil {
+		return failf("setting up the container's terminal: %v", err)
+	}
+	if err := giveTerminal(c.Spec.Process.User.UID); err != nil {
+		return failf("giving the container's terminal to uid %d: %v", c.Spec.Process.User.UID, err)
+	}
+	c.ConsoleFd = 0
+	return nil
+}

@@ -10,10 +10,16 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// KillCmd is `urun kill`.
+// KillCmd is `urun kill`, in two spellings (killoci.go): docker's `urun kill
+// [-s SIG] CONTAINER...` (default SIGKILL, prints each container) and runc's
+// `urun kill [--all] ID [SIGNAL]` (default SIGTERM, prints nothing), which
+// is the one used when the first argument is the exact id of an OCI
+// container (made by urun create or run --bundle) and at most a signal
+// follows, or with --all.
 type KillCmd struct {
-	Signal     string   `short:"s" help:"Signal to send: a name (TERM, SIGTERM) or a number." default:"KILL" placeholder:"SIG"`
-	Containers []string `arg:"" name:"container" help:"Id, id prefix or name."`
+	Signal     string   `short:"s" help:"Signal to send: a name (TERM, SIGTERM) or a number (default KILL; for an OCI container TERM)." placeholder:"SIG"`
+	All        bool     `short:"a" help:"OCI: send the signal to every process of the container, not only its PID 1."`
+	Containers []string `arg:"" name:"container" help:"Id, id prefix or name; or, runc's form, an OCI container's id and a signal."`
 }
 
 // parseSignal reads a signal as docker does: KILL, SIGKILL, kill or 9.
@@ -37,6 +43,15 @@ func parseSignal(s string) (unix.Signal, error) {
 // Run sends the signal to each container's PID 1 through its monitor, which
 // does what a foreground urun does with a signal it gets.
 func (k *KillCmd) Run() error {
+	if id, sig, ok := k.ociForm(); ok {
+		return ociKill(id, sig, k.All)
+	}
+	if k.All {
+		return usageError(fmt.Errorf("--all is for OCI containers (urun create): %s is not one", k.Containers[0]))
+	}
+	if k.Signal == "" {
+		k.Signal = "KILL"
+	}
 	sig, err := parseSignal(k.Signal)
 	if err != nil {
 		return usageError(err)

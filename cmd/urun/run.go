@@ -20,16 +20,20 @@ type RunCmd struct {
 	SecurityFlags   `embed:""`
 	BackgroundFlags `embed:""`
 	ImageFlags      `embed:""`
+	OCIFlags        `embed:"" group:"OCI bundle (urun run --bundle DIR ID)"`
 
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
 
-	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system (a path: ./DIR, /DIR, or an existing directory), or an image to run (pulled when missing): its layers under a throwaway upper layer, its Entrypoint, Cmd, Env, WorkingDir and User as defaults." placeholder:"ROOTFS|IMAGE"`
+	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system (a path: ./DIR, /DIR, or an existing directory), or an image to run (pulled when missing): its layers under a throwaway upper layer, its Entrypoint, Cmd, Env, WorkingDir and User as defaults. With --bundle DIR: the OCI container's id (the command is config.json's)." placeholder:"ROOTFS|IMAGE|ID"`
 	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
 }
 
 // Run runs the container.
-func (r *RunCmd) Run() error {
+func (r *RunCmd) Run(g *Globals) error {
+	if r.Bundle != "" {
+		return r.runBundle(g)
+	}
 	bg, err := r.BackgroundFlags.parse()
 	if err != nil {
 		return usageError(err)
