@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The pieces of `urun exec` that engines use: runc's --console-socket and
-// --pid-file.
+// The pieces of `urun exec` that engines use: runc's --console-socket (the
+// pid file is written by oci.go's writePidFile, as for create).
 
 // maxSunPath is the room for a path in a sockaddr_un (108 with its NUL).
 const maxSunPath = 107
@@ -59,34 +59,6 @@ func sendConsole(sock, master *os.File) error {
 	}
 	if serr != nil {
 		return fmt.Errorf("sending the terminal over --console-socket %s: %w", sock.Name(), serr)
-	}
-	return nil
-}
-
-// writePidFile writes pid as runc does (decimal, no newline), through a
-// temporary file renamed over path, so a reader never sees half of it.
-func writePidFile(path string, pid int) error {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".")
-	if err != nil {
-		return fmt.Errorf("--pid-file %s: %w", path, pathError(err))
-	}
-	_, err = f.WriteString(strconv.Itoa(pid))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("--pid-file %s: %w", path, pathError(err))
 	}
 	return nil
 }

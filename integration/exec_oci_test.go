@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/internal/testutil"
 	"golang.org/x/sys/unix"
 )
@@ -400,5 +401,36 @@ func TestExecRefusesBadInput(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(marker); len(got) != 0 {
 		t.Errorf("a refused exec ran its command: %q", got)
+	}
+}
+
+// TestExecIntoAStartedOCIContainer: exec into a container an engine made
+// with create and start: refused while it is only created, then the
+// engine's exec (--process, --detach, --pid-file) under a subreaper, and
+// a plain one with its status.
+func TestExecIntoAStartedOCIContainer(t *testing.T) {
+	e := user(t)
+	bundle, _, _ := ociSetup(t, e, "sleep", "1000")
+	ociCleanup(t, e, "exec-oci")
+	mustCreate(t, e, "create", "--bundle", bundle, "exec-oci")
+	if r := e.Run(t, "", "exec", "exec-oci", "true"); r.Status != 125 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "not running") {
+		t.Errorf("exec into a created container: status %d, %q; want 125 and one line saying it is not running", r.Status, r.Stderr)
+	}
+	e.MustRun(t, "start", "exec-oci")
+	waitStatus(t, e, "exec-oci", specs.StateRunning)
+	if r := e.Run(t, "", "exec", "exec-oci", "sh", "-c", "hostname; exit 4"); r.Status != 4 || r.Stdout != "oci\n" {
+		t.Errorf("exec hostname; exit 4: %q (status %d, %q), want oci and 4", r.Stdout, r.Status, r.Stderr)
+	}
+	b := &ociBox{t: t, e: e, id: "exec-oci", dir: e.TempDir(t)}
+	pidFile := filepath.Join(b.dir, "pid")
+	p := b.process("p.json", map[string]any{"args": []string{"sh", "-c", "exit 5"}, "cwd": "/", "env": []string{"PATH=/bin"}})
+	out, err := toolAsUser(e, subreaper(t, e), pidFile, e.Bin, "exec", "--pid-file", pidFile, "--process", p, "--detach", "exec-oci").Output()
+	if f := facts(string(out)); err != nil || f["runtime"] != "0" || f["parent"] != "self" || f["exit"] != "5" {
+		t.Errorf("the engine's exec saw %q (%v); want urun's status 0, the pid its child, exit 5", out, err)
+	}
+	e.MustRun(t, "kill", "exec-oci", "KILL")
+	waitStatus(t, e, "exec-oci", specs.StateStopped)
+	if r := e.Run(t, "", "exec", "exec-oci", "true"); r.Status != 125 || !strings.Contains(r.Stderr, "not running") {
+		t.Errorf("exec into a stopped container: status %d, %q", r.Status, r.Stderr)
 	}
 }
