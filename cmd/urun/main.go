@@ -36,7 +36,7 @@ cannot be executed; 127 when it is not found; 128+N when signal N killed it.`
 type CLI struct {
 	Globals `embed:""`
 
-	Run      RunCmd      `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD')."`
+	Run      RunCmd      `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD'); 'urun run --bundle DIR ID' runs an OCI bundle (create, start, wait)."`
 	Unshare  UnshareCmd  `cmd:"" help:"Run a host command (default: your shell) as root of a user namespace with your subordinate ids mapped: 'urun unshare rm -rf DIR' removes files a container made as other ids."`
 	Import   ImportCmd   `cmd:"" help:"Unpack a rootfs tarball (docker export, mmdebstrap; gzip, xz, zstd) into a new directory, owned by your ids: 'urun import debian.tar ./debian'."`
 	Pull     PullCmd     `cmd:"" help:"Pull an image from a registry into your image store."`
@@ -49,7 +49,7 @@ type CLI struct {
 	Logs     LogsCmd     `cmd:"" help:"Print a detached container's output (stdout and stderr apart)."`
 	Attach   AttachCmd   `cmd:"" help:"Attach your terminal to a detached container (detach: Ctrl-P Ctrl-Q)."`
 	Stop     StopCmd     `cmd:"" help:"Stop containers: SIGTERM, then SIGKILL after a timeout."`
-	Kill     KillCmd     `cmd:"" help:"Send a signal to containers (default SIGKILL)."`
+	Kill     KillCmd     `cmd:"" help:"Send a signal to containers (default SIGKILL); runc's 'urun kill [--all] ID [SIGNAL]' (default SIGTERM) when ID is an OCI container's."`
 	Wait     WaitCmd     `cmd:"" help:"Wait for containers to exit; print and exit with the status."`
 	Rm       RmCmd       `cmd:"" help:"Remove exited containers (-f: kill running ones first)."`
 	Monitor  MonitorCmd  `cmd:"" hidden:"" help:"Supervise one detached container (started by urun run -d)."`
@@ -92,6 +92,7 @@ func main() {
 		userns.RunExec()
 		return
 	}
+	noteInheritedFDs(os.Args[1:])
 	os.Exit(run(os.Args[1:]))
 }
 

@@ -25,7 +25,7 @@ type RunCmd struct {
 	Quiet   bool `short:"q" help:"Do not print notices (such as the single-id map fallback)."`
 	Verbose bool `help:"Explain what urun does (-v is --volume, as in podman and docker)."`
 
-	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system (a path: ./DIR, /DIR, or an existing directory), or an image to run (pulled when missing): its layers under a throwaway upper layer, its Entrypoint, Cmd, Env, WorkingDir and User as defaults." placeholder:"ROOTFS|IMAGE"`
+	Rootfs  string   `arg:"" help:"Directory to use as the container's root file system (a path: ./DIR, /DIR, or an existing directory), or an image to run (pulled when missing): its layers under a throwaway upper layer, its Entrypoint, Cmd, Env, WorkingDir and User as defaults. With --bundle DIR: the OCI container's id (the command is config.json's)." placeholder:"ROOTFS|IMAGE|ID"`
 	Command []string `arg:"" optional:"" passthrough:"" help:"Command and arguments (default: /bin/sh)."`
 }
 
