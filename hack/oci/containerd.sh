@@ -38,7 +38,9 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-c="ctr --address $work/containerd.sock"
+# Every ctr call has a timeout: a runtime whose PID 1 the shim cannot reap
+# would leave `ctr run` waiting for an exit forever.
+c="timeout 60 ctr --address $work/containerd.sock"
 for _ in $(seq 50); do $c version >/dev/null 2>&1 && break; sleep 0.2; done
 failed=0
 check() { name=$1; shift; if out=$("$@" 2>&1); then echo "PASS $name"; else echo "FAIL $name: $(echo "$out" | tail -3 | tr '\n' ' ')"; failed=1; fi; }
