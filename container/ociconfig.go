@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/cgroupdelegate"
 )
 
@@ -41,4 +42,14 @@ func (r *run) ociCgroup() error {
 		}
 	}
 	return nil
+}
+
+// specNamespaces are the namespaces the spec lists, never nil: an empty list
+// (a config that shares every namespace of its caller) is not the default
+// set of userns.StartOptions.
+func specNamespaces(s *specs.Spec) []specs.LinuxNamespace {
+	if s.Linux == nil || s.Linux.Namespaces == nil {
+		return []specs.LinuxNamespace{}
+	}
+	return s.Linux.Namespaces
 }

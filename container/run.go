@@ -113,7 +113,10 @@ type run struct {
 	// released: the stage was let go to exec the command, so the cleanup
 	// does not abort it.
 	released bool
-	cleanup  []func()
+	// handedOff: the command runs on without this run (OCI.HandOff); its
+	// scope stays for it.
+	handedOff bool
+	cleanup   []func()
 }
 
 // Run runs the container and returns the exit status for urun: the command's
@@ -147,6 +150,11 @@ func Run(c *Config) int {
 			return ks.status
 		}
 		return r.fail(err)
+	}
+	if c.OCI != nil && c.OCI.HandOff {
+		// The command is no longer this run's (oci.go).
+		r.handedOff = true
+		return 0
 	}
 	status := r.wait(sigs)
 	r.stopped()
@@ -226,7 +234,7 @@ func (r *run) start() error {
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
 		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
-		Namespaces: c.Spec.Linux.Namespaces,
+		Namespaces: specNamespaces(c.Spec),
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -274,6 +282,9 @@ func (r *run) start() error {
 		return err
 	}
 	r.defer_(func() {
+		if r.handedOff {
+			return
+		}
 		if err := r.scope.Close(); err != nil {
 			fmt.Fprintf(c.Messages, "urun: %v\n", err)
 		}
@@ -293,6 +304,7 @@ func (r *run) start() error {
 		Seccomp:        r.seccomp,
 		EarlyTerminal:  c.OCI != nil,
 		Gated:          c.OCI != nil && c.OCI.Start != nil,
+		HandOff:        c.OCI != nil && c.OCI.HandOff,
 	}
 	if err := r.proc.Setup(cfg); err != nil {
 		// The stage has exited (it reports, then exits): the cleanup

@@ -28,6 +28,12 @@ type Options struct {
 	// Overlay, when set, mounts an overlay over the rootfs instead of
 	// binding it: the rootfs is a lower layer and is never written.
 	Overlay *Overlay
+	// CallerMountNS: the config asks for no mount namespace (the spec
+	// allows it; runtime-tools' linux_ns_itype checks it), so the stage
+	// mounts in its caller's, where the mounts stay after the container
+	// ends, as with crun. pivot_root would move the root of every process
+	// there, so the container gets a chroot instead.
+	CallerMountNS bool
 }
 
 // devices are bind-mounted from the host: a user namespace cannot mknod, and a
@@ -44,9 +50,12 @@ var devLinks = [][2]string{
 // are the container's root.
 func Setup(s *specs.Spec, o Options) error {
 	root := s.Root.Path
-	// Nothing we mount may propagate back to the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("making / private: %w", err)
+	// Nothing we mount may propagate back to the host. Without a mount
+	// namespace of its own the caller's propagation is the caller's.
+	if !o.CallerMountNS {
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("making / private: %w", err)
+		}
 	}
 	// pivot_root needs the new root to be a mount point.
 	if o.Overlay != nil {
@@ -92,6 +101,9 @@ func Setup(s *specs.Spec, o Options) error {
 		if err := setAttr(rootFd, unix.MOUNT_ATTR_RDONLY, 0, false); err != nil {
 			return fmt.Errorf("making the rootfs read-only: %w", err)
 		}
+	}
+	if o.CallerMountNS {
+		return enterChroot(rootFd)
 	}
 	if err := pivot(rootFd); err != nil {
 		return err
@@ -208,7 +220,15 @@ func bindOne(root *os.File, s *specs.Spec, m specs.Mount, opt options) error {
 		return err
 	}
 	defer target.Close()
-	if err := setAttr(tree, attrFlags(opt.flags), 0, recursive); err != nil {
+	attrs := attrFlags(opt.flags)
+	err = setAttr(tree, attrs, 0, recursive)
+	const atime = unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_STRICTATIME
+	if errors.Is(err, unix.EPERM) && attrs&atime != 0 {
+		// In a user namespace the source's access-time mode is locked
+		// (the host's mount): keep it, as crun does, and set the rest.
+		err = setAttr(tree, attrs&^atime, 0, recursive)
+	}
+	if err != nil {
 		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
 	}
 	if err := attach(tree, target); err != nil {
@@ -449,6 +469,23 @@ func pivot(root *os.File) error {
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detaching the old root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("entering the new root: %w", err)
+	}
+	return nil
+}
+
+// enterChroot makes root the process's root without pivot_root, for a
+// container in its caller's mount namespace (Options.CallerMountNS): a
+// pivot_root there would change the root of the caller and of every other
+// process that shares the namespace.
+func enterChroot(root *os.File) error {
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
+		return fmt.Errorf("entering the rootfs: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot into the rootfs: %w", err)
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("entering the new root: %w", err)

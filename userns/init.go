@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/mount"
@@ -79,6 +80,11 @@ func RunInit() {
 	if c.Gated {
 		releaseSignals()
 	}
+	if c.HandOff {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+			fail(errPipe, failf("clearing the parent-death signal: %v", err))
+		}
+	}
 	cfgPipe.Close()
 	fail(errPipe, execCommand(&c, exeFd))
 }
@@ -131,6 +137,9 @@ func failf(format string, a ...any) *InitError {
 
 func setup(c *Config) *InitError {
 	s := c.Spec
+	if ie := becomeRoot(s); ie != nil {
+		return ie
+	}
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
 	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
@@ -146,15 +155,20 @@ func setup(c *Config) *InitError {
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
 	}
-	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
+	if ie := setSysctls(s.Linux.Sysctl, s.Linux.Namespaces); ie != nil {
 		return ie
 	}
 	if err := mount.Setup(s, mount.Options{
 		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
+		CallerMountNS: s.Linux != nil && !hasNamespace(s.Linux.Namespaces, specs.MountNamespace),
 	}); err != nil {
 		return failf("%v", err)
 	}
-	if s.Hostname != "" {
+	// Only in a UTS namespace of the container's (new or joined): one it
+	// shares with its caller is the host's, whose name is not the
+	// container's to change (runtime-tools' linux_ns_itype lists no
+	// namespaces and still names a host).
+	if s.Hostname != "" && s.Linux != nil && hasNamespace(s.Linux.Namespaces, specs.UTSNamespace) {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return failf("setting the hostname: %v", err)
 		}
@@ -337,4 +351,40 @@ func lookPath(name string, env []string) (string, error) {
 		return "", unix.EACCES
 	}
 	return "", unix.ENOENT
+}
+
+// becomeRoot makes a stage in a new user namespace its root. The stage runs
+// as the caller's ids, which the maps of an OCI config need not map (root
+// asking for 0 -> 100000): unmapped, it is the overflow id there, whose
+// files the kernel refuses to create (EOVERFLOW). It has every capability in
+// the namespace (ambient, see Start), so it may become 0 once the maps are
+// written, as runc's nsexec does. All threads change (syscall's
+// Setresuid), so nothing the runtime does later runs as the overflow id.
+func becomeRoot(s *specs.Spec) *InitError {
+	if s.Linux == nil || !newUserNS(s.Linux.Namespaces) {
+		return nil
+	}
+	// Only ids the maps left out: a map that keeps the caller's own id
+	// (--userns keep-id without ranges) stays as it is.
+	if unix.Getgid() == overflowID("gid") {
+		if err := syscall.Setresgid(0, 0, 0); err != nil {
+			return failf("becoming gid 0 in the container's user namespace: %v (linux.gidMappings must map container gid 0 or the caller's gid)", err)
+		}
+	}
+	if unix.Getuid() == overflowID("uid") {
+		if err := syscall.Setresuid(0, 0, 0); err != nil {
+			return failf("becoming uid 0 in the container's user namespace: %v (linux.uidMappings must map container uid 0 or the caller's uid)", err)
+		}
+	}
+	return nil
+}
+
+// overflowID is the id an unmapped uid or gid reads as (65534 by default).
+func overflowID(kind string) int {
+	if b, err := os.ReadFile("/proc/sys/kernel/overflow" + kind); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return 65534
 }

@@ -1,7 +1,6 @@
 package userns
 
 import (
-	"errors"
 	"fmt"
 	"os/exec"
 	"runtime"
@@ -22,6 +21,9 @@ import (
 //     process (the kernel refuses setns(CLONE_NEWNS) to a multi-threaded
 //     one), so the stage is started through util-linux nsenter --mount=PATH,
 //     single-threaded C, which then execs the stage as it does for exec.
+//
+// A config without a mount namespace gets none: the stage mounts in its
+// caller's (mount.Options.CallerMountNS).
 //
 // Joining a user namespace by path is refused: the namespaces made by the
 // clone would belong to the caller's user namespace, in which the joined
@@ -81,9 +83,6 @@ func planNamespaces(ns []specs.LinuxNamespace) (nsPlan, error) {
 	if p.mountPath != "" && p.userNS {
 		return p, fmt.Errorf("joining the mount namespace %s with a new user namespace is not supported: the mount namespace would not belong to it", p.mountPath)
 	}
-	if p.flags&unix.CLONE_NEWNS == 0 && p.mountPath == "" {
-		return p, errors.New("the config has no mount namespace: add {\"type\": \"mount\"} to linux.namespaces (urun never mounts in the host's)")
-	}
 	return p, nil
 }
 
@@ -91,6 +90,24 @@ func planNamespaces(ns []specs.LinuxNamespace) (nsPlan, error) {
 func (p nsPlan) joinsPID() bool {
 	for _, j := range p.joins {
 		if j.typ == specs.PIDNamespace {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNamespace(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
+	for _, n := range ns {
+		if n.Type == t {
+			return true
+		}
+	}
+	return false
+}
+
+func newUserNS(ns []specs.LinuxNamespace) bool {
+	for _, n := range ns {
+		if n.Type == specs.UserNamespace && n.Path == "" {
 			return true
 		}
 	}

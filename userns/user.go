@@ -70,10 +70,17 @@ func setRlimits(rl []specs.POSIXRlimit) *InitError {
 // through the /proc the stage inherited: namespaced sysctls under /proc/sys
 // show the namespaces of the process that opens them (this stage's own), and
 // later the container's /proc/sys is read-only.
-func setSysctls(sysctls map[string]string) *InitError {
+func setSysctls(sysctls map[string]string, ns []specs.LinuxNamespace) *InitError {
+	own := map[string]specs.LinuxNamespaceType{"net": specs.NetworkNamespace, "ipc": specs.IPCNamespace, "uts": specs.UTSNamespace}
 	for k, v := range sysctls {
-		if _, err := spec.SysctlNamespace(k); err != nil {
+		kind, err := spec.SysctlNamespace(k)
+		if err != nil {
 			return failf("%v", err)
+		}
+		// A namespace the container shares with its caller is the
+		// host's: its sysctls are not the container's to change.
+		if !hasNamespace(ns, own[kind]) {
+			return failf("sysctl %s needs a %s namespace of the container's own: add {\"type\": \"%s\"} to linux.namespaces or remove the sysctl", k, own[kind], own[kind])
 		}
 		p := spec.SysctlPath(k)
 		f, err := os.OpenFile(p, os.O_WRONLY|unix.O_NOFOLLOW, 0)
