@@ -135,7 +135,14 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	}
 	closers = append(closers, errW)
 
-	args := []string{"nsenter", "-t", strconv.Itoa(o.PID), "-U", "-m", "-p", "-i", "-u", "-C"}
+	args := []string{"nsenter", "-t", strconv.Itoa(o.PID)}
+	// A container without a user namespace of its own (rootless podman's:
+	// it runs in podman's, which urun is in too) is entered without -U:
+	// setns into one's own user namespace fails with EINVAL.
+	if !sameNS(o.PID, "user") {
+		args = append(args, "-U")
+	}
+	args = append(args, "-m", "-p", "-i", "-u", "-C")
 	if o.NetNS {
 		args = append(args, "-n")
 	}
@@ -535,4 +542,14 @@ func seqpacketPair(name string) (a, b *os.File, err error) {
 		return nil, nil, fmt.Errorf("making the %s socket: %w", name, err)
 	}
 	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name), nil
+}
+
+// sameNS reports whether process pid is in this process's namespace of the
+// kind given (a /proc/PID/ns name); false when either cannot be read.
+func sameNS(pid int, kind string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat("/proc/self/ns/"+kind, &a) != nil || unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/"+kind, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
 }
