@@ -136,15 +136,18 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	closers = append(closers, errW)
 
 	args := []string{"nsenter", "-t", strconv.Itoa(o.PID)}
-	// A container without a user namespace of its own (rootless podman's:
-	// it runs in podman's, which urun is in too) is entered without -U:
-	// setns into one's own user namespace fails with EINVAL.
-	if !sameNS(o.PID, "user") {
-		args = append(args, "-U")
-	}
-	args = append(args, "-m", "-p", "-i", "-u", "-C")
+	// A namespace the container shares with urun is not entered: rootless
+	// podman's containers are in podman's user namespace, which urun is in
+	// too (setns into one's own user namespace fails with EINVAL), and may
+	// share its cgroup namespace, owned by the host's (EPERM).
+	kinds := []struct{ flag, ns string }{{"-U", "user"}, {"-m", "mnt"}, {"-p", "pid"}, {"-i", "ipc"}, {"-u", "uts"}, {"-C", "cgroup"}}
 	if o.NetNS {
-		args = append(args, "-n")
+		kinds = append(kinds, struct{ flag, ns string }{"-n", "net"})
+	}
+	for _, k := range kinds {
+		if !sameNS(o.PID, k.ns) {
+			args = append(args, k.flag)
+		}
 	}
 	args = append(args, creds...)
 	args = append(args, "--")
