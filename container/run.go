@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/slirp"
@@ -116,7 +118,13 @@ type run struct {
 	// handedOff: the command runs on without this run (OCI.HandOff); its
 	// scope stays for it.
 	handedOff bool
-	cleanup   []func()
+	cleanup   []step
+}
+
+// step is one teardown step; its name labels it in URUN_TRACE's timeline.
+type step struct {
+	name string
+	f    func()
 }
 
 // Run runs the container and returns the exit status for urun: the command's
@@ -176,15 +184,19 @@ func (r *run) fail(err error) int {
 
 func (r *run) start() error {
 	c := r.c
+	trace.Mark("container.Run")
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
+	trace.Mark("spec validated")
 	if err := r.register(); err != nil {
 		return err
 	}
+	trace.Mark("store record written")
 	if err := r.compileSeccomp(); err != nil {
 		return err
 	}
+	trace.Mark("seccomp compiled")
 	overlay, err := prepareOverlay(c.Spec)
 	if err != nil {
 		return err
@@ -198,6 +210,7 @@ func (r *run) start() error {
 	if err := checkNetwork(&c.Network); err != nil {
 		return err
 	}
+	trace.Mark("overlay, cgroup and network checked")
 	if c.Network.Net.Mode == slirp.Slirp4netns {
 		// Learn slirp4netns's options (one exec) while the namespaces and
 		// id maps are being set up; slirp.Start waits for the result.
@@ -208,6 +221,7 @@ func (r *run) start() error {
 		return err
 	}
 	r.withoutID0(maps)
+	trace.Mark("id maps planned")
 	if maps != nil {
 		if maps.Notice != "" && !c.Quiet {
 			fmt.Fprintln(c.Messages, maps.Notice)
@@ -218,7 +232,7 @@ func (r *run) start() error {
 	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
-	r.defer_(func() { r.dir.Remove() })
+	r.deferNamed("state directory removed", func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
 	// An OCI bundle's /etc is the engine's (it mounts its own hosts and
 	// resolv.conf).
@@ -230,6 +244,7 @@ func (r *run) start() error {
 	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
 		return err
 	}
+	trace.Mark("state directory and /etc files written")
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
@@ -259,6 +274,7 @@ func (r *run) start() error {
 		return err
 	}
 	r.logf("init stage is pid %d", r.proc.PID)
+	trace.Mark("init stage cloned")
 	r.defer_(func() {
 		if !r.released {
 			r.proc.Abort()
@@ -269,6 +285,7 @@ func (r *run) start() error {
 			return err
 		}
 	}
+	trace.Mark("id maps written")
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
 	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
@@ -281,7 +298,7 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
-	r.defer_(func() {
+	r.deferNamed("scope stopped", func() {
 		if r.handedOff {
 			return
 		}
@@ -292,6 +309,7 @@ func (r *run) start() error {
 	if r.scope != nil {
 		r.logf("cgroup scope %s at %s", r.scope.Unit(), r.scope.Path())
 	}
+	trace.Mark("cgroup scope attached")
 	if err := r.startSlirp(r.proc.PID); err != nil {
 		return err
 	}
@@ -314,6 +332,11 @@ func (r *run) start() error {
 	// Once the stage is set up the container holds what it needs from the
 	// state directory (its bind mounts keep the files alive): removing it
 	// before the command runs means a SIGKILL of urun leaves nothing behind.
+	trace.Mark("init stage set up (created)")
+	// The API socket for -p is in the state directory.
+	if err := r.slirpReady(); err != nil {
+		return err
+	}
 	r.dir.Remove()
 	if c.OCI != nil {
 		// Hooks, the terminal for the engine, the pid file, the gate.
@@ -322,12 +345,14 @@ func (r *run) start() error {
 		}
 	}
 	r.released = true
+	trace.Mark("releasing the init stage")
 	if err := r.proc.Go(); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err
 	}
 	r.logf("container %s started", c.ID)
+	trace.Mark("command exec'd (error pipe closed)")
 	if consoleSock != nil && c.OCI == nil {
 		master, err := pty.RecvFd(consoleSock)
 		if err != nil {
@@ -336,11 +361,12 @@ func (r *run) start() error {
 		if r.tty, err = r.sup.Terminal(master); err != nil {
 			return r.killStarted(fmt.Errorf("relaying the container's terminal: %w", err))
 		}
-		r.defer_(func() { r.endTerminal(false) })
+		r.deferNamed("terminal restored", func() { r.endTerminal(false) })
 	}
 	if err := r.running(); err != nil {
 		return r.killStarted(err)
 	}
+	trace.Mark("store record: running")
 	r.sup.Running(r.proc.PID)
 	r.poststart()
 	return nil
@@ -368,6 +394,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			}
 			slirpDone = nil
 		case res := <-done:
+			trace.Mark("container's PID 1 reaped")
 			if res.err != nil {
 				return r.fail(res.err)
 			}
@@ -450,11 +477,19 @@ func (r *run) logf(format string, a ...any) {
 	}
 }
 
-func (r *run) defer_(f func()) { r.cleanup = append(r.cleanup, f) }
+func (r *run) defer_(f func()) { r.deferNamed("", f) }
+
+// deferNamed is defer_ with a name for the trace.
+func (r *run) deferNamed(name string, f func()) {
+	r.cleanup = append(r.cleanup, step{name, f})
+}
 
 func (r *run) close() {
 	for i := len(r.cleanup) - 1; i >= 0; i-- {
-		r.cleanup[i]()
+		r.cleanup[i].f()
+		if trace.On() {
+			trace.Mark("teardown: " + cmp.Or(r.cleanup[i].name, "step"))
+		}
 	}
 	r.cleanup = nil
 }

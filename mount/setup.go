@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -72,9 +73,13 @@ func Setup(s *specs.Spec, o Options) error {
 		return fmt.Errorf("opening the rootfs %s: %w", root, err)
 	}
 	defer rootFd.Close()
+	trace.Mark("mount: / private, rootfs bound")
 	for _, m := range s.Mounts {
 		if err := mountOne(rootFd, s, m, o); err != nil {
 			return err
+		}
+		if trace.On() {
+			trace.Mark("mount: " + m.Type + " " + m.Destination)
 		}
 	}
 	if s.Linux != nil {
@@ -96,6 +101,7 @@ func Setup(s *specs.Spec, o Options) error {
 			}
 		}
 	}
+	trace.Mark("mount: masked and read-only paths")
 	if s.Root.Readonly {
 		// The root mount only: the tmpfs and volumes on it keep their own.
 		if err := setAttr(rootFd, unix.MOUNT_ATTR_RDONLY, 0, false); err != nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
 	"golang.org/x/sys/unix"
@@ -33,12 +34,14 @@ func RunInit() {
 	// reads EOF and the stage exits.
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	exeFd := exeFdArg()
+	startTrace()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
 	if ie := readConfig(cfgPipe, &c); ie != nil {
 		fail(errPipe, ie)
 	}
+	trace.Mark("config received")
 	if !wantsInit(c.Spec) && exeFd > 0 {
 		unix.Close(exeFd)
 		exeFd = 0
@@ -58,6 +61,7 @@ func RunInit() {
 			fail(errPipe, ie)
 		}
 	}
+	trace.Mark("set up, waiting for the go")
 	// Set up: tell the parent, which tidies what the container no longer
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
@@ -86,6 +90,7 @@ func RunInit() {
 		}
 	}
 	cfgPipe.Close()
+	trace.Mark("go received")
 	fail(errPipe, execCommand(&c, exeFd))
 }
 
@@ -155,6 +160,7 @@ func setup(c *Config) *InitError {
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
 	}
+	trace.Mark("cgroup namespace, session keyring")
 	if ie := setSysctls(s.Linux.Sysctl, s.Linux.Namespaces); ie != nil {
 		return ie
 	}
@@ -164,6 +170,7 @@ func setup(c *Config) *InitError {
 	}); err != nil {
 		return failf("%v", err)
 	}
+	trace.Mark("mounts done, pivot_root")
 	// Only in a UTS namespace of the container's (new or joined): one it
 	// shares with its caller is the host's, whose name is not the
 	// container's to change (runtime-tools' linux_ns_itype lists no
@@ -184,6 +191,7 @@ func setup(c *Config) *InitError {
 	if err := unix.Chdir(s.Process.Cwd); err != nil {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
+	trace.Mark("hostname, lo, workdir")
 	return nil
 }
 
@@ -284,6 +292,8 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 			unix.CloseOnExec(fd)
 		}
 	}
+	trace.Mark("user, caps, seccomp: exec")
+	trace.PeakRSS()
 	if final != nil {
 		return final(path)
 	}
@@ -387,4 +397,28 @@ func overflowID(kind string) int {
 		}
 	}
 	return 65534
+}
+
+// traceArg is the stage's argument that turns URUN_TRACE on in it: the
+// descriptor of its trace pipe and the parent's clock base.
+func traceArg(fd int) string {
+	return "trace=" + strconv.Itoa(fd) + ":" + strconv.FormatInt(trace.Base(), 10)
+}
+
+// startTrace turns tracing on when the parent passed traceArg (after the
+// sealed binary's descriptor).
+func startTrace() {
+	if len(os.Args) < 4 {
+		return
+	}
+	v, ok := strings.CutPrefix(os.Args[3], "trace=")
+	if !ok {
+		return
+	}
+	fds, bases, _ := strings.Cut(v, ":")
+	fd, err1 := strconv.Atoi(fds)
+	base, err2 := strconv.ParseInt(bases, 10, 64)
+	if err1 == nil && err2 == nil && fd > fdError {
+		trace.StartStage(fd, base)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -92,7 +93,7 @@ func Start(o StartOptions) (*Process, error) {
 		}
 	}
 	flags := plan.flags
-	exe, err := sealedExe()
+	exe, err := takeSealed()
 	if err != nil {
 		cfgR.Close()
 		cfgW.Close()
@@ -100,6 +101,7 @@ func Start(o StartOptions) (*Process, error) {
 		errW.Close()
 		return nil, err
 	}
+	trace.Mark("sealed copy of urun made")
 	// The stage holds only the sealed copy's mapping once it runs; its own
 	// copy of the fd it closes at once (and it would close on exec anyway).
 	defer exe.Close()
@@ -125,6 +127,20 @@ func Start(o StartOptions) (*Process, error) {
 		// so the stage keeps the pid the parent knows.
 		args = append([]string{"nsenter", "--mount=" + plan.mountPath, "--", path}, args[1:]...)
 		path = nsenter
+	}
+	// URUN_TRACE: the stage sends its own marks on a pipe of its own.
+	traceW, err := trace.Pipe("init")
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		errR.Close()
+		errW.Close()
+		return nil, err
+	}
+	if traceW != nil {
+		defer traceW.Close()
+		args = append(args, traceArg(fdConfig+len(extra)))
+		extra = append(extra, traceW)
 	}
 	cmd := &exec.Cmd{
 		// The child's own descriptor: ExtraFiles[i] is fd 3+i there.
@@ -193,24 +209,11 @@ func allCaps() []uintptr {
 	return caps
 }
 
-// Release sends the config, which lets the init stage set the container up.
-// When the stage is set up and only its exec is left, Release calls created
-// (which may be nil), then lets it exec, and returns once it has either exec'd
-// the command (nil) or failed (an *InitError).
-func (p *Process) Release(c *Config, created func()) error {
-	if err := p.Setup(c); err != nil {
-		return err
-	}
-	if created != nil {
-		created()
-	}
-	return p.Go()
-}
-
-// Setup is the first half of Release: it sends the config and returns once
-// the stage is set up and waits at the start gate (OCI's "created"), or has
-// failed (an *InitError; the stage has exited). Go is the second half; an
-// OCI container holds the stage between the two until `urun start`.
+// Setup sends the config, which lets the init stage set the container up,
+// and returns once the stage is set up and waits at the start gate (OCI's
+// "created"), or has failed (an *InitError; the stage has exited). Go is
+// the second half; an OCI container holds the stage between the two until
+// `urun start`.
 func (p *Process) Setup(c *Config) error {
 	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
