@@ -1,6 +1,7 @@
 package container
 
 import (
+	"os"
 	"reflect"
 	"testing"
 
@@ -43,4 +44,57 @@ func TestExecProcess(t *testing.T) {
 	if _, err := execProcess(&ExecConfig{Spec: base}); err == nil {
 		t.Error("no command: no error")
 	}
+}
+
+// TestExecProcessFile: with --process, the file's process runs (its env,
+// not the container's), with the container's capabilities and rlimits when
+// it has none, as runc does; --cap adds to every set without changing the
+// container's spec, and the CLI's flags still override.
+func TestExecProcessFile(t *testing.T) {
+	caps := &specs.LinuxCapabilities{Bounding: []string{"CAP_KILL"}, Effective: []string{"CAP_KILL"}, Permitted: []string{"CAP_KILL"}}
+	base := &specs.Spec{Process: &specs.Process{
+		Args: []string{"sleep"}, Env: []string{"PATH=/bin"}, Cwd: "/srv", Capabilities: caps,
+		Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 10, Soft: 10}},
+	}}
+	file := &specs.Process{Args: []string{"id"}, Env: []string{"A=1"}, Cwd: "/tmp", User: specs.User{UID: 7}, Terminal: true}
+	p, err := execProcess(&ExecConfig{Spec: base, Process: file, Caps: []string{"CAP_CHOWN"}, NoNewPrivs: true, ConsoleSocket: "/s", Detach: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Args, []string{"id"}) || !reflect.DeepEqual(p.Env, []string{"A=1", "TERM=" + termOr("xterm")}) || p.Cwd != "/tmp" || p.User.UID != 7 || !p.Terminal {
+		t.Errorf("process %+v, want the file's", p)
+	}
+	if len(p.Rlimits) != 1 || !p.NoNewPrivileges {
+		t.Errorf("rlimits %v nnp %v: want the container's rlimits and no_new_privs", p.Rlimits, p.NoNewPrivileges)
+	}
+	want := []string{"CAP_KILL", "CAP_CHOWN"}
+	if !reflect.DeepEqual(p.Capabilities.Bounding, want) || !reflect.DeepEqual(p.Capabilities.Ambient, []string{"CAP_CHOWN"}) {
+		t.Errorf("capabilities %+v, want the container's plus CAP_CHOWN", p.Capabilities)
+	}
+	if len(caps.Bounding) != 1 {
+		t.Errorf("the container's capabilities were changed: %v", caps.Bounding)
+	}
+	p, err = execProcess(&ExecConfig{Spec: base, Process: file, Args: []string{"sh"}, Cwd: "/", ConsoleSocket: "/s"})
+	if err != nil || p.Args[0] != "sh" || p.Cwd != "/" {
+		t.Errorf("flags over the file: %+v, %v", p, err)
+	}
+}
+
+// TestExecTerminalNeedsItsSocket: a detached terminal needs a console
+// socket, and a console socket needs a terminal.
+func TestExecTerminalNeedsItsSocket(t *testing.T) {
+	base := &specs.Spec{Process: &specs.Process{Cwd: "/"}}
+	if _, err := execProcess(&ExecConfig{Spec: base, Args: []string{"sh"}, TTY: true, Detach: true}); err == nil {
+		t.Error("-d -t without --console-socket: no error")
+	}
+	if _, err := execProcess(&ExecConfig{Spec: base, Args: []string{"sh"}, ConsoleSocket: "/s"}); err == nil {
+		t.Error("--console-socket without a terminal: no error")
+	}
+}
+
+func termOr(def string) string {
+	if v := os.Getenv("TERM"); v != "" {
+		return v
+	}
+	return def
 }

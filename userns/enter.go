@@ -61,6 +61,15 @@ type EnterOptions struct {
 	Stdin, Stdout, Stderr *os.File
 	// Detach: the command outlives the CLI (no Pdeathsig on nsenter).
 	Detach bool
+	// Reparent: nsenter is ended (and reaped) before the command runs, so
+	// that the command's parent is the caller's nearest subreaper (conmon,
+	// containerd's shim) or init, which then gets its exit: with exec -d,
+	// whoever holds the pid must be able to wait for it. Without it,
+	// nsenter is the command's parent and exits with its status.
+	Reparent bool
+	// PreserveFDs are passed to the command as fds 3, 4, ... (runc's
+	// --preserve-fds).
+	PreserveFDs []*os.File
 }
 
 // ExecProcess is a command started in a container by Enter.
@@ -73,6 +82,9 @@ type ExecProcess struct {
 	// Master is the command's terminal master with a terminal, else nil.
 	Master *os.File
 	stderr chan string
+	// reaped: nsenter is gone (Reparent); the command is not this
+	// process's to wait for.
+	reaped bool
 }
 
 // Enter starts the exec stage in the namespaces of the container whose PID 1
@@ -123,14 +135,24 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	}
 	closers = append(closers, errW)
 
-	args := []string{"nsenter", "-t", strconv.Itoa(o.PID), "-U", "-m", "-p", "-i", "-u", "-C"}
+	args := []string{"nsenter", "-t", strconv.Itoa(o.PID)}
+	// A namespace the container shares with urun is not entered: rootless
+	// podman's containers are in podman's user namespace, which urun is in
+	// too (setns into one's own user namespace fails with EINVAL), and may
+	// share its cgroup namespace, owned by the host's (EPERM).
+	kinds := []struct{ flag, ns string }{{"-U", "user"}, {"-m", "mnt"}, {"-p", "pid"}, {"-i", "ipc"}, {"-u", "uts"}, {"-C", "cgroup"}}
 	if o.NetNS {
-		args = append(args, "-n")
+		kinds = append(kinds, struct{ flag, ns string }{"-n", "net"})
+	}
+	for _, k := range kinds {
+		if !sameNS(o.PID, k.ns) {
+			args = append(args, k.flag)
+		}
 	}
 	args = append(args, creds...)
 	args = append(args, "--")
-	args = append(args, execStageArgs()...)
-	extra := []*os.File{bootStage, exe}
+	args = append(args, execStageArgs(len(o.PreserveFDs))...)
+	extra := append(append([]*os.File(nil), o.PreserveFDs...), bootStage, exe)
 	c := o.Config
 	c.Stdio = !c.Process.Terminal
 	if c.Stdio {
@@ -161,6 +183,7 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		}
 	}
 	cmd := newCmd()
+	c.WaitGo = o.Reparent
 	if o.CgroupPath != "" {
 		cg, err := os.OpenFile(o.CgroupPath, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
@@ -171,6 +194,7 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		cmd.SysProcAttr.UseCgroupFD = true
 		cmd.SysProcAttr.CgroupFD = int(cg.Fd())
 	}
+	join := false
 	err = cmd.Start()
 	if err != nil && o.CgroupPath != "" && o.Join != nil && (errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
 		// cgroup v2 lets a process move (or be cloned) only within a
@@ -179,7 +203,8 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		// that holds the container's scope. The stage then waits after
 		// its hello while the manager, which may, moves it (Join).
 		cmd = newCmd()
-		c.WaitJoin = true
+		join = true
+		c.WaitGo = true
 		err = cmd.Start()
 	}
 	if err != nil {
@@ -220,10 +245,17 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		return nil, err
 	}
 	ep.PID = pid
-	if c.WaitJoin {
+	if join {
 		if err := o.Join(pid); err != nil {
 			return nil, fmt.Errorf("moving the exec'd process into the container's cgroup: %w", err)
 		}
+	}
+	if o.Reparent {
+		if err := ep.endNsenter(); err != nil {
+			return nil, err
+		}
+	}
+	if c.WaitGo {
 		if _, err := repCLI.Write([]byte(execGo)); err != nil {
 			return nil, fmt.Errorf("starting the exec stage: %w", err)
 		}
@@ -239,6 +271,23 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	}
 	repCLI.Close()
 	return ep, nil
+}
+
+// endNsenter kills and reaps nsenter, which waits for the stage it forked
+// and has nothing left to do: the kernel gives the stage to the nearest
+// subreaper above nsenter (this CLI is none), and that is the caller's, as
+// with runc's exec -d, whose process is a child of runc until runc exits.
+// It runs while the stage waits for its go, so the command cannot end (and
+// be reaped by nsenter) first.
+func (ep *ExecProcess) endNsenter() error {
+	if err := ep.cmd.Process.Kill(); err != nil {
+		return fmt.Errorf("ending nsenter: %w", err)
+	}
+	// Not waiting for nsenter's stderr to close: the stage holds it as its
+	// own stderr until it sets up the command's stdio.
+	_ = ep.cmd.Wait()
+	ep.reaped = true
+	return nil
 }
 
 // hello reads the stage's first message, whose credentials give its pid. No
@@ -351,6 +400,9 @@ func (ep *ExecProcess) Signal(sig syscall.Signal) error {
 // shell terms (128+N for signal N).
 func (ep *ExecProcess) Wait() (int, error) {
 	defer ep.release()
+	if ep.reaped {
+		return StatusError, errors.New("the exec'd command was handed to the caller's subreaper: urun cannot wait for it")
+	}
 	err := ep.cmd.Wait()
 	<-ep.stderr
 	st := ep.cmd.ProcessState
@@ -367,7 +419,9 @@ func (ep *ExecProcess) Wait() (int, error) {
 // Release lets the command run on without the CLI (exec -d): nsenter is
 // left to its own (its parent becomes the init process or a subreaper).
 func (ep *ExecProcess) Release() {
-	_ = ep.cmd.Process.Release()
+	if !ep.reaped {
+		_ = ep.cmd.Process.Release()
+	}
 	ep.release()
 }
 
@@ -378,13 +432,19 @@ func (ep *ExecProcess) release() {
 	}
 }
 
+// Kill ends a command that Enter started when the caller cannot go on with
+// it (its pid file or console socket failed).
+func (ep *ExecProcess) Kill() { ep.kill() }
+
 // kill ends a stage that failed half-way.
 func (ep *ExecProcess) kill() {
 	if ep.pidfd >= 0 {
 		_ = ep.Signal(unix.SIGKILL)
 	}
-	_ = ep.cmd.Process.Kill()
-	_ = ep.cmd.Wait()
+	if !ep.reaped {
+		_ = ep.cmd.Process.Kill()
+		_ = ep.cmd.Wait()
+	}
 	if ep.Master != nil {
 		ep.Master.Close()
 	}
@@ -485,4 +545,14 @@ func seqpacketPair(name string) (a, b *os.File, err error) {
 		return nil, nil, fmt.Errorf("making the %s socket: %w", name, err)
 	}
 	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name), nil
+}
+
+// sameNS reports whether process pid is in this process's namespace of the
+// kind given (a /proc/PID/ns name); false when either cannot be read.
+func sameNS(pid int, kind string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat("/proc/self/ns/"+kind, &a) != nil || unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/"+kind, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
 }

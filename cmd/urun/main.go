@@ -93,6 +93,7 @@ func main() {
 		userns.RunExec()
 		return
 	}
+	noteInheritedFDs(os.Args[1:])
 	trace.Mark("main: package init done")
 	status := run(os.Args[1:])
 	trace.PeakRSS()
