@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -66,13 +67,28 @@ func sealedExe() (*os.File, error) {
 		err = copyFile(f, exe, st.Size())
 	}
 	if err == nil {
-		_, err = unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, sealedSeals)
+		err = addSeals(f)
 	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("making a sealed copy of urun's binary: %w", err)
 	}
 	return f, nil
+}
+
+// addSeals seals the copy. F_SEAL_WRITE fails with EBUSY while some page of
+// the file has an extra reference the kernel counts as a pin (it waits a
+// little itself first): on a loaded machine, a page still in a per-CPU LRU
+// batch after the copy does. It passes when tried again.
+func addSeals(f *os.File) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		if _, err = unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, sealedSeals); !errors.Is(err, unix.EBUSY) {
+			return err
+		}
+		time.Sleep(time.Duration(i+1) * time.Millisecond)
+	}
+	return err
 }
 
 // unwritableByContainer reports whether no id a container of this caller
