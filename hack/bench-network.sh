@@ -38,6 +38,11 @@ fi
 	"slirp+p=$work/urun run -p 127.0.0.1:18931:80 $work/rootfs /bin/true" \
 	${peers:+"$peers"}
 command -v podman >/dev/null || echo "(podman is not installed: no podman row)"
+# Rootless podman leaves its pause process (which holds its user namespace)
+# running; the integration tests would count it as the test user's leftover.
+if pp=$(cat "/tmp/podman-run-$uid/libpod/tmp/pause.pid" 2>/dev/null); then
+	kill -9 "$pp" 2>/dev/null || true
+fi
 
 # A rootfs with iperf3 and the libraries it links, next to busybox.
 rf=$work/rootfs-iperf
