@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # test.sh (`make test-oci`, as root): urun driven by real engines on the
 # host: rootless podman as the test user (podman.sh with urun as its
-# --runtime), under the integration lock since the test user is shared.
+# --runtime), under the integration lock since the test user is shared;
+# then the runtime-tools validation suite (compare.sh: as root and in the
+# test user's user namespace, twice each, against crun's results on this
+# machine in hack/oci/README.md; about 7 minutes).
 # (containerd runs as root, which needs cgroups of its own: it is in the VM
 # test bed, hack/vm/test.sh.) Ends with `oci: N passed, N failed`; exits
 # non-zero if a check failed. Prints SKIP with the reason and exits 0 only
@@ -24,6 +27,20 @@ trap 'rm -f "$log"' EXIT
 t0=$(date +%s)
 echo "== podman (rootless, uruntest) with urun as the runtime"
 flock /tmp/urun-it.lock hack/oci/podman.sh "$urun" 2>&1 | sed -u 's/^\(PASS\|FAIL\) /\1 podman\//' | tee "$log"
+echo "== runtime-tools validation: urun against crun's results on this machine, as root and in a user namespace"
+rt=${RUNTIME_TOOLS:-${URUN_OCI_CACHE:-/var/cache/urun-oci}/runtime-tools}
+if ! compgen -G "$rt/validation/*/*.t" >/dev/null; then
+	echo "SKIP: oci: runtime-tools is not built in $rt (run hack/oci/deps.sh as root)"
+else
+	out=$(mktemp -d /tmp/urun-oci-compare.XXXXXX)
+	if hack/oci/compare.sh --runs 2 --out "$out" "$urun" >"$out/table.md" 2>"$out/err"; then
+		echo "PASS runtime-tools/urun-passes-every-test-crun-passes" | tee -a "$log"
+	else
+		echo "FAIL runtime-tools/urun-passes-every-test-crun-passes: $(tail -1 "$out/err")" | tee -a "$log"
+	fi
+	cat "$out/table.md"
+	rm -rf "$out"
+fi
 pass=$(grep -c '^PASS' "$log" || true)
 fail=$(grep -c '^FAIL' "$log" || true)
 echo "oci: checks took $(($(date +%s) - t0)) s"
