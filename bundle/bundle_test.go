@@ -151,7 +151,7 @@ func TestCheckMounts(t *testing.T) {
 		{specs.Mount{Destination: "/x", Type: "nfs", Source: "h:/x"}, `mount type "nfs" is not supported`},
 		{specs.Mount{Destination: "/x", Type: "tmpfs", Options: []string{"tmpcopyup"}}, `mount option "tmpcopyup" is not supported on a tmpfs mount`},
 		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"idmap"}}, `mount option "idmap"`},
-		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"size=1m"}}, `"size=1m" is not supported on a bind mount`},
+		{specs.Mount{Destination: "/x", Type: "bind", Source: "/y", Options: []string{"hidepid=2"}}, `"hidepid=2" is not supported on a bind mount`},
 		{specs.Mount{Destination: "x", Type: "tmpfs"}, "not an absolute path"},
 		{specs.Mount{Destination: "/x", Type: "bind"}, "needs a source"},
 		{specs.Mount{Destination: "/x"}, "no type given"},
@@ -311,5 +311,31 @@ func TestHostOptions(t *testing.T) {
 	}
 	if o.Rootless != (os.Geteuid() != 0) || o.UID != uint32(os.Geteuid()) {
 		t.Errorf("%+v", o)
+	}
+}
+
+func TestCheckProcessRlimitsAndOOMScore(t *testing.T) {
+	adj := 1001
+	for _, tc := range []struct {
+		p    specs.Process
+		want string
+	}{
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_TEST", Soft: 1, Hard: 1}}}, `unknown rlimit "RLIMIT_TEST"`},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1, Hard: 1}, {Type: "RLIMIT_NOFILE", Soft: 1, Hard: 1}}}, "given twice"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 2, Hard: 1}}}, "above its hard limit"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", OOMScoreAdj: &adj}, "out of range"},
+		{specs.Process{Args: []string{"sh"}, Cwd: "/", Rlimits: []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Soft: 1024, Hard: 1024}}}, ""},
+	} {
+		p := tc.p
+		err := Check(&specs.Spec{Process: &p}, Options{})
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("%+v: %v", tc.p, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: err = %v, want %q", tc.p, err, tc.want)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/spec"
 )
 
 // Check refuses what urun cannot honour in s, and reports (o.Debug) what it
@@ -76,6 +77,23 @@ func checkProcess(p *specs.Process) error {
 	}
 	if p.Cwd == "" || !path.IsAbs(p.Cwd) {
 		return fmt.Errorf("process.cwd %q is not an absolute path: give one, e.g. \"/\"", oneLine(p.Cwd))
+	}
+	seen := map[string]bool{}
+	for i, r := range p.Rlimits {
+		where := fmt.Sprintf("process.rlimits[%d]", i)
+		if _, ok := spec.RlimitResource(r.Type); !ok {
+			return fmt.Errorf("%s: unknown rlimit %q: use one of RLIMIT_NOFILE, RLIMIT_NPROC, RLIMIT_CORE ... (getrlimit(2))", where, oneLine(r.Type))
+		}
+		if seen[r.Type] {
+			return fmt.Errorf("%s: %s is given twice: keep one", where, r.Type)
+		}
+		seen[r.Type] = true
+		if r.Soft > r.Hard {
+			return fmt.Errorf("%s: %s soft limit %d is above its hard limit %d: lower it", where, r.Type, r.Soft, r.Hard)
+		}
+	}
+	if p.OOMScoreAdj != nil && (*p.OOMScoreAdj < -1000 || *p.OOMScoreAdj > 1000) {
+		return fmt.Errorf("process.oomScoreAdj %d is out of range: give -1000 to 1000", *p.OOMScoreAdj)
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add([]byte(minimal))
 	f.Add([]byte(`{"ociVersion":"1.0.0","root":{"path":"/r"},"mounts":[{"destination":"/x","type":"tmpfs","options":["size=1m","ro"]}],
 	  "linux":{"namespaces":[{"type":"user"},{"type":"network","path":"/proc/self/ns/net"}],"uidMappings":[{"containerID":0,"hostID":1000,"size":1}],"gidMappings":[{"containerID":0,"hostID":100000,"size":70000}]}}`))
+	f.Add([]byte(`{"ociVersion":"1.0.2","root":{"path":"/r"},"process":{"cwd":"/","args":["sh"],"oomScoreAdj":2000,"rlimits":[{"type":"RLIMIT_NOFILE","soft":2,"hard":1},{"type":"RLIMIT_TEST\n"}]}}`))
 	f.Add([]byte("{\n\"ociVersion\": 2}"))
 	f.Add([]byte(`{"ociVersion":"2.0"}`))
 	o := Options{

@@ -37,7 +37,9 @@ var dataOptions = map[string]map[string]bool{
 	"sysfs":   {},
 	"cgroup":  {},
 	"cgroup2": {"nsdelegate": true, "memory_recursiveprot": true},
-	"bind":    {},
+	// MS_BIND ignores the data: engines and runtime-tools give binds the
+	// options of their tmpfs mounts, which runc and crun accept.
+	"bind": {"mode": true, "size": true, "uid": true, "gid": true, "nr_inodes": true},
 }
 
 // checkMount refuses a mount urun would not make as asked.

@@ -26,6 +26,9 @@ const DefaultTimeout = 60 * time.Second
 type Options struct {
 	// Unit is the scope's unit name, "urun-<id>.scope".
 	Unit string
+	// Slice is the slice the scope goes in ("": the manager's default),
+	// from an engine's cgroupsPath (ParseSystemdPath).
+	Slice string
 	// Description is the unit's description (shown by systemctl status).
 	Description string
 	// Verbose reports on Log why a container runs without a scope.
@@ -212,6 +215,9 @@ func (s *Scope) properties(pid int, desc string) []sd.Property {
 // name left by an earlier run is reset and the start retried once.
 func (s *Scope) start(ctx context.Context, pid int, opt Options) error {
 	props := s.properties(pid, opt.Description)
+	if opt.Slice != "" {
+		props = append(props, sd.PropSlice(opt.Slice))
+	}
 	for attempt := 0; ; attempt++ {
 		ch := make(chan string, 1)
 		_, err := s.mgr.conn.StartTransientUnitContext(ctx, s.unit, "fail", props, ch)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 )
@@ -66,27 +67,44 @@ func etcFiles(s *specs.Spec, dir string, n *Network) error {
 	return nil
 }
 
-// startSlirp connects the container's network namespace to the host through
-// slirp4netns and publishes the ports. It runs after the id maps exist (slirp4netns
-// joins the container's user namespace) and before the init stage goes on,
-// so the command starts with its network up.
+// startSlirp starts slirp4netns to connect the container's network namespace
+// to the host. It runs after the id maps exist (slirp4netns joins the
+// container's user namespace); slirpReady waits for tap0 and publishes the
+// ports, after the init stage's set-up, which needs nothing of the network
+// and runs meanwhile, and before the command starts, so that it starts with
+// its network up.
 func (r *run) startSlirp(pid int) error {
 	n := &r.c.Network
 	if n.Net.Mode != slirp.Slirp4netns {
 		return nil
 	}
-	s, err := slirp.Start(pid, r.dir.Path, n.Net)
+	s, err := slirp.Spawn(pid, r.dir.Path, n.Net)
 	if err != nil {
 		return err
 	}
 	r.slirp = s
-	r.defer_(func() { _ = s.Close() })
+	r.deferNamed("slirp4netns stopped", func() { _ = s.Close() })
+	trace.Mark("slirp4netns started")
+	return nil
+}
+
+// slirpReady waits for slirp4netns to bring up tap0 and publishes the ports.
+func (r *run) slirpReady() error {
+	if r.slirp == nil {
+		return nil
+	}
+	s, n := r.slirp, &r.c.Network
+	if err := s.Ready(); err != nil {
+		return err
+	}
+	trace.Mark("slirp4netns ready")
 	r.logf("slirp4netns is pid %d: %s, tap0 %s via %s", s.Pid(), n.Net, n.Net.GuestAddr(), n.Net.Gateway())
 	for _, pm := range n.Publish {
 		if err := s.AddHostFwd(pm); err != nil {
 			return err
 		}
 		r.logf("published %s", pm)
+		trace.Mark("published " + pm.String())
 	}
 	return nil
 }

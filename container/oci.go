@@ -52,6 +52,15 @@ type OCI struct {
 	Created func(pid int)
 	// Start opens the gate when closed; nil opens it at once.
 	Start <-chan struct{}
+	// HandOff: once the command runs (and the poststart hooks have), Run
+	// returns 0 and leaves it running: it is no longer this process's
+	// child to wait for, and its parent-death signal is cleared, so when
+	// the supervisor exits the command is reparented to the nearest
+	// subreaper. Engines need that: conmon and containerd's shim are
+	// subreapers that waitpid the pid of the pid file, as they do runc's
+	// container (runc create exits and leaves its init to them). The
+	// scope stays with the command; nothing else of the run is left.
+	HandOff bool
 }
 
 // killedBeforeStart is the end of a container whose PID 1 died at the gate:

@@ -42,7 +42,7 @@ func (r *run) register() error {
 	}
 	r.store, r.rec = st, rec
 	if !c.Detached {
-		r.defer_(func() { _ = st.Remove(c.ID) })
+		r.deferNamed("store record removed", func() { _ = st.Remove(c.ID) })
 	}
 	b, err := json.Marshal(c.Spec)
 	if err != nil {

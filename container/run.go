@@ -1,6 +1,7 @@
 package container
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/cgroupdelegate"
 	"github.com/urun-dev/urun/idmap"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/seccomp"
 	"github.com/urun-dev/urun/slirp"
@@ -53,7 +55,9 @@ type Config struct {
 	// Messages gets urun's own lines; nil means Stderr.
 	Messages io.Writer
 	// OCI is set for a container of an OCI bundle (oci.go): hooks, the
-	// start gate, the console socket and the pid file.
+	// start gate, the console socket and the pid file. Limits that no
+	// cgroup can hold here are then dropped with a warning, as crun does
+	// rootless, instead of refused (ociconfig.go).
 	OCI *OCI
 }
 
@@ -100,7 +104,9 @@ type run struct {
 	// limits are the spec's resources, for the cgroup scope.
 	limits cgroupdelegate.Limits
 	scope  *cgroupdelegate.Scope
-	slirp  *slirp.Slirp
+	// scopeUnit and scopeSlice name the scope (ociCgroup).
+	scopeUnit, scopeSlice string
+	slirp                 *slirp.Slirp
 	// seccomp is the compiled filter for the init stage (nil: none).
 	seccomp *seccomp.Program
 	// tty relays the container's terminal (nil without -t): the user's
@@ -109,7 +115,16 @@ type run struct {
 	// released: the stage was let go to exec the command, so the cleanup
 	// does not abort it.
 	released bool
-	cleanup  []func()
+	// handedOff: the command runs on without this run (OCI.HandOff); its
+	// scope stays for it.
+	handedOff bool
+	cleanup   []step
+}
+
+// step is one teardown step; its name labels it in URUN_TRACE's timeline.
+type step struct {
+	name string
+	f    func()
 }
 
 // Run runs the container and returns the exit status for urun: the command's
@@ -144,6 +159,11 @@ func Run(c *Config) int {
 		}
 		return r.fail(err)
 	}
+	if c.OCI != nil && c.OCI.HandOff {
+		// The command is no longer this run's (oci.go).
+		r.handedOff = true
+		return 0
+	}
 	status := r.wait(sigs)
 	r.stopped()
 	return status
@@ -164,17 +184,24 @@ func (r *run) fail(err error) int {
 
 func (r *run) start() error {
 	c := r.c
+	trace.Mark("container.Run")
 	if err := Validate(c.Spec, c.DefaultCmd); err != nil {
 		return err
 	}
+	trace.Mark("spec validated")
 	if err := r.register(); err != nil {
 		return err
 	}
+	trace.Mark("store record written")
 	if err := r.compileSeccomp(); err != nil {
 		return err
 	}
+	trace.Mark("seccomp compiled")
 	overlay, err := prepareOverlay(c.Spec)
 	if err != nil {
+		return err
+	}
+	if err := r.ociCgroup(); err != nil {
 		return err
 	}
 	if err := cgroupdelegate.Precheck(r.limits); err != nil {
@@ -183,6 +210,7 @@ func (r *run) start() error {
 	if err := checkNetwork(&c.Network); err != nil {
 		return err
 	}
+	trace.Mark("overlay, cgroup and network checked")
 	if c.Network.Net.Mode == slirp.Slirp4netns {
 		// Learn slirp4netns's options (one exec) while the namespaces and
 		// id maps are being set up; slirp.Start waits for the result.
@@ -193,15 +221,18 @@ func (r *run) start() error {
 		return err
 	}
 	r.withoutID0(maps)
-	if maps.Notice != "" && !c.Quiet {
-		fmt.Fprintln(c.Messages, maps.Notice)
+	trace.Mark("id maps planned")
+	if maps != nil {
+		if maps.Notice != "" && !c.Quiet {
+			fmt.Fprintln(c.Messages, maps.Notice)
+		}
+		r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
+		r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	}
-	r.logf("uid map: %s", idmap.OneLine(maps.UID.Lines))
-	r.logf("gid map: %s", idmap.OneLine(maps.GID.Lines))
 	if r.dir, err = state.Create(r.store.Dir(c.ID)); err != nil {
 		return err
 	}
-	r.defer_(func() { r.dir.Remove() })
+	r.deferNamed("state directory removed", func() { r.dir.Remove() })
 	r.logf("state directory %s", r.dir.Path)
 	// An OCI bundle's /etc is the engine's (it mounts its own hosts and
 	// resolv.conf).
@@ -213,10 +244,12 @@ func (r *run) start() error {
 	if err := keepIDPasswd(c.Spec, r.dir.Path); err != nil {
 		return err
 	}
+	trace.Mark("state directory and /etc files written")
 
 	so := userns.StartOptions{
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
-		NetNS: spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
+		Namespaces: specNamespaces(c.Spec),
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -241,18 +274,23 @@ func (r *run) start() error {
 		return err
 	}
 	r.logf("init stage is pid %d", r.proc.PID)
+	trace.Mark("init stage cloned")
 	r.defer_(func() {
 		if !r.released {
 			r.proc.Abort()
 		}
 	})
-	if err := maps.Apply(r.proc.PID); err != nil {
-		return err
+	if maps != nil {
+		if err := maps.Apply(r.proc.PID); err != nil {
+			return err
+		}
 	}
+	trace.Mark("id maps written")
 	// The stage must be in its scope before it is released: it unshares its
 	// cgroup namespace first thing, rooting the container at the scope.
 	r.scope, err = cgroupdelegate.Attach(context.Background(), r.proc.PID, r.limits, cgroupdelegate.Options{
-		Unit:        "urun-" + c.ID + ".scope",
+		Unit:        r.scopeUnit,
+		Slice:       r.scopeSlice,
 		Description: "urun container " + c.ID,
 		Verbose:     c.Verbose,
 		Log:         c.Messages,
@@ -260,7 +298,10 @@ func (r *run) start() error {
 	if err != nil {
 		return err
 	}
-	r.defer_(func() {
+	r.deferNamed("scope stopped", func() {
+		if r.handedOff {
+			return
+		}
 		if err := r.scope.Close(); err != nil {
 			fmt.Fprintf(c.Messages, "urun: %v\n", err)
 		}
@@ -268,18 +309,20 @@ func (r *run) start() error {
 	if r.scope != nil {
 		r.logf("cgroup scope %s at %s", r.scope.Unit(), r.scope.Path())
 	}
+	trace.Mark("cgroup scope attached")
 	if err := r.startSlirp(r.proc.PID); err != nil {
 		return err
 	}
 	cfg := &userns.Config{
 		Spec:           stageSpec(c.Spec),
-		GID5Mapped:     idmap.Contains(maps.GID.Lines, 5),
+		GID5Mapped:     maps == nil || idmap.Contains(maps.GID.Lines, 5),
 		CgroupRequired: r.limits.Any(),
 		HaveScope:      r.scope != nil,
 		Overlay:        overlay,
 		Seccomp:        r.seccomp,
 		EarlyTerminal:  c.OCI != nil,
 		Gated:          c.OCI != nil && c.OCI.Start != nil,
+		HandOff:        c.OCI != nil && c.OCI.HandOff,
 	}
 	if err := r.proc.Setup(cfg); err != nil {
 		// The stage has exited (it reports, then exits): the cleanup
@@ -289,6 +332,11 @@ func (r *run) start() error {
 	// Once the stage is set up the container holds what it needs from the
 	// state directory (its bind mounts keep the files alive): removing it
 	// before the command runs means a SIGKILL of urun leaves nothing behind.
+	trace.Mark("init stage set up (created)")
+	// The API socket for -p is in the state directory.
+	if err := r.slirpReady(); err != nil {
+		return err
+	}
 	r.dir.Remove()
 	if c.OCI != nil {
 		// Hooks, the terminal for the engine, the pid file, the gate.
@@ -297,12 +345,14 @@ func (r *run) start() error {
 		}
 	}
 	r.released = true
+	trace.Mark("releasing the init stage")
 	if err := r.proc.Go(); err != nil {
 		// The stage has exited (it reports, then exits): reap it.
 		_, _ = r.proc.Wait()
 		return err
 	}
 	r.logf("container %s started", c.ID)
+	trace.Mark("command exec'd (error pipe closed)")
 	if consoleSock != nil && c.OCI == nil {
 		master, err := pty.RecvFd(consoleSock)
 		if err != nil {
@@ -311,11 +361,12 @@ func (r *run) start() error {
 		if r.tty, err = r.sup.Terminal(master); err != nil {
 			return r.killStarted(fmt.Errorf("relaying the container's terminal: %w", err))
 		}
-		r.defer_(func() { r.endTerminal(false) })
+		r.deferNamed("terminal restored", func() { r.endTerminal(false) })
 	}
 	if err := r.running(); err != nil {
 		return r.killStarted(err)
 	}
+	trace.Mark("store record: running")
 	r.sup.Running(r.proc.PID)
 	r.poststart()
 	return nil
@@ -343,6 +394,7 @@ func (r *run) wait(sigs <-chan os.Signal) int {
 			}
 			slirpDone = nil
 		case res := <-done:
+			trace.Mark("container's PID 1 reaped")
 			if res.err != nil {
 				return r.fail(res.err)
 			}
@@ -425,11 +477,19 @@ func (r *run) logf(format string, a ...any) {
 	}
 }
 
-func (r *run) defer_(f func()) { r.cleanup = append(r.cleanup, f) }
+func (r *run) defer_(f func()) { r.deferNamed("", f) }
+
+// deferNamed is defer_ with a name for the trace.
+func (r *run) deferNamed(name string, f func()) {
+	r.cleanup = append(r.cleanup, step{name, f})
+}
 
 func (r *run) close() {
 	for i := len(r.cleanup) - 1; i >= 0; i-- {
-		r.cleanup[i]()
+		r.cleanup[i].f()
+		if trace.On() {
+			trace.Mark("teardown: " + cmp.Or(r.cleanup[i].name, "step"))
+		}
 	}
 	r.cleanup = nil
 }

@@ -18,8 +18,20 @@ import (
 // planMaps plans the id maps the spec's --userns asks for, and checks that
 // the container user and groups are mapped in them: an id outside the maps
 // cannot be switched to, and would fail only deep in the init stage.
+//
+// A spec without a new user namespace (root's, or an engine's that runs
+// urun as root of its own user namespace) has no maps: nil. A spec with
+// uidMappings (an OCI config) has its own, written as they are.
 func planMaps(s *specs.Spec) (*idmap.Maps, error) {
+	if !newUserNS(s) {
+		return nil, nil
+	}
 	plan := idmap.PlanFor
+	if s.Linux != nil && (len(s.Linux.UIDMappings) > 0 || len(s.Linux.GIDMappings) > 0) {
+		plan = func() (*idmap.Maps, error) {
+			return idmap.Explicit(specMaps(s.Linux.UIDMappings), specMaps(s.Linux.GIDMappings))
+		}
+	}
 	if s.Annotations[spec.AnnotationUserNS] == spec.UserNSKeepID {
 		plan = idmap.PlanKeepIDFor
 	}
@@ -104,6 +116,9 @@ func validName(v string) bool {
 // instead.
 func (r *run) withoutID0(maps *idmap.Maps) {
 	s := r.c.Spec
+	if maps == nil {
+		return
+	}
 	if !idmap.Contains(maps.UID.Lines, 0) || !idmap.Contains(maps.GID.Lines, 0) {
 		r.c.Network.Net.NoSandbox = true
 		r.logf("no id 0 in the container: slirp4netns runs without --enable-sandbox")
@@ -113,4 +128,26 @@ func (r *run) withoutID0(maps *idmap.Maps) {
 		g := s.Process.User.GID
 		s.Linux.Sysctl[pgr] = fmt.Sprintf("%d %d", g, g)
 	}
+}
+
+// newUserNS reports whether the spec gives the container a new user
+// namespace (one without a path).
+func newUserNS(s *specs.Spec) bool {
+	if s.Linux == nil {
+		return false
+	}
+	for _, n := range s.Linux.Namespaces {
+		if n.Type == specs.UserNamespace && n.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
+func specMaps(m []specs.LinuxIDMapping) []idmap.Mapping {
+	out := make([]idmap.Mapping, len(m))
+	for i, x := range m {
+		out[i] = idmap.Mapping{ContainerID: x.ContainerID, HostID: x.HostID, Size: x.Size}
+	}
+	return out
 }

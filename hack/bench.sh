@@ -25,14 +25,33 @@ sed -i -e 's|"path": "rootfs"|"path": "'"$work"'/rootfs"|' -e 's|"terminal": tru
 	-e 's|"sh"$|"/bin/true"|' "$work/bundle/config.json"
 mkdir -p "$work/crunstate" && chown "$uid:$gid" "$work/crunstate"
 n=${BENCH_RUNS:-30}
-echo "== start-up: /bin/true in a new container, as uid $uid"
+# BENCH_BEFORE=PATH adds a row of another urun binary (say, main's, built to
+# /tmp) to the same interleaved run: before and after, side by side.
+before=""
+if [ -n "${BENCH_BEFORE:-}" ]; then
+	install -m 755 "$BENCH_BEFORE" "$work/urun-before"
+	before="urun-before=$work/urun-before run --network none $work/rootfs /bin/true"
+fi
+echo "== start-up: /bin/true in a new container, as uid $uid, all rows interleaved"
+echo "   (the targets of issue 14; a shared machine is noisy: compare rows of this run, not runs)"
 # crun refuses this host's hybrid cgroups; a private mount namespace without
 # the v2 mount makes it run (it never touches the host's mounts).
-unshare -m sh -c "umount /sys/fs/cgroup/unified 2>/dev/null || true; exec $work/bench -n $n -uid $uid -gid $gid -base bwrap \
-	-rss '$work/urun run --network none $work/rootfs sleep 1' \
-	'urun=$work/urun run --network none $work/rootfs /bin/true' \
-	'bwrap=bwrap --unshare-all --bind $work/rootfs / --proc /proc --dev /dev /bin/true' \
-	'crun=crun --root $work/crunstate run --bundle $work/bundle bench'"
+# NAME*100 rows time 100 sequential containers per sample (crun's README
+# measure: crun 1.69 s, runc 3.34 s on its machine).
+unshare -m sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"' sh \
+	"$work/bench" -n "$n" -uid "$uid" -gid "$gid" -base bwrap -trace urun -trace urun-net \
+	-rss "$work/urun run --network none $work/rootfs sleep 1" \
+	-target 'urun/bwrap<=2.0@min' -target 'urun/crun<=0.8@min' \
+	-target 'urun-net/urun<=1.5@median' -target 'urun-net-p/urun<=1.5@median' \
+	-target 'urun-100/crun-100<=1.0@median' \
+	${before:+"$before"} \
+	"urun=$work/urun run --network none $work/rootfs /bin/true" \
+	"bwrap=bwrap --unshare-all --bind $work/rootfs / --proc /proc --dev /dev /bin/true" \
+	"crun=crun --root $work/crunstate run --bundle $work/bundle bench" \
+	"urun-net=$work/urun run $work/rootfs /bin/true" \
+	"urun-net-p=$work/urun run -p 127.0.0.1:18933:80 $work/rootfs /bin/true" \
+	"urun-100*100=$work/urun run --network none $work/rootfs /bin/true" \
+	"crun-100*100=crun --root $work/crunstate run --bundle $work/bundle bench"
 # Argument handling must be linear (issue 10, finding 7: 80,000 arguments
 # took 39 s). /bin/true ignores them; the median of 5 runs, in ms.
 echo

@@ -225,6 +225,15 @@ func TestOCICreateStartStateDelete(t *testing.T) {
 		t.Errorf("list does not show life created in %s:\n%s", bundle, list)
 	}
 
+	var listed []struct{ ID, Status, Bundle string }
+	if err := json.Unmarshal([]byte(e.MustRun(t, "list", "--format", "json")), &listed); err != nil || len(listed) != 1 ||
+		listed[0].ID != "life" || listed[0].Status != "created" || listed[0].Bundle != bundle {
+		t.Errorf("list --format json = %+v (%v); want life, created, %s", listed, err, bundle)
+	}
+	if q := e.MustRun(t, "list", "-q"); q != "life\n" {
+		t.Errorf("list -q = %q, want life", q)
+	}
+
 	e.MustRun(t, "start", "life")
 	waitFile(t, filepath.Join(out, "ran"))
 	if st := ociState(t, e, "life"); st.Status != specs.StateRunning {
@@ -247,6 +256,11 @@ func TestOCICreateStartStateDelete(t *testing.T) {
 	}
 	e.MustRun(t, "delete", "life")
 	ociGone(t, e, "life")
+	// An engine's cleanup: a forced delete of what is gone succeeds (runc's).
+	e.MustRun(t, "delete", "--force", "life")
+	if r := e.Run(t, "", "delete", "life"); r.Status == 0 || !strings.Contains(r.Stderr, "does not exist") {
+		t.Errorf("delete of a deleted container: status %d, %q; want an error", r.Status, r.Stderr)
+	}
 }
 
 func TestOCIKillBeforeStart(t *testing.T) {
@@ -588,6 +602,18 @@ func TestOCIBadInputIsOneLine(t *testing.T) {
 			checkJSONLog(t, log, c.want)
 		})
 	}
+	// A command that is not there fails start with the line engines map
+	// to 127 (podman: "executable file not found in").
+	nf := edit(func(s *specs.Spec) { s.Process.Args = []string{"no-such-command"} })
+	ociCleanup(t, e, "notfound")
+	mustCreate(t, e, "create", "--bundle", nf, "notfound")
+	if r := e.Run(t, "", "start", "notfound"); r.Status == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "executable file not found in") {
+		t.Errorf("start of a missing command: status %d, %q; want one line with \"executable file not found in\"", r.Status, r.Stderr)
+	}
+	waitStatus(t, e, "notfound", specs.StateStopped)
+	e.MustRun(t, "delete", "notfound")
+	ociGone(t, e, "notfound")
+
 	// start of a container that is not created (it ran and stopped).
 	e.MustRun(t, "start", "taken")
 	waitStatus(t, e, "taken", specs.StateStopped)
@@ -599,4 +625,50 @@ func TestOCIBadInputIsOneLine(t *testing.T) {
 	for _, id := range []string{"x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"} {
 		ociGone(t, e, id)
 	}
+}
+
+// TestOCIEngineReapsTheContainer plays conmon (or containerd's shim): a
+// subreaper that runs create and start, then waitpids the pid of the pid
+// file for the container's exit status, as engines do with runc.
+func TestOCIEngineReapsTheContainer(t *testing.T) {
+	e := user(t)
+	if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+		t.Skipf("SKIP: cannot become a subreaper: %v", err)
+	}
+	defer unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+	bundle, out, _ := ociSetup(t, e, "/bin/sh", "-c", "while [ ! -e /out/go ]; do sleep 0.05; done; exit 5")
+	pidFile := filepath.Join(bundle, "pid")
+	ociCleanup(t, e, "reaped")
+	mustCreate(t, e, "create", "--bundle", bundle, "--pid-file", pidFile, "reaped")
+	b, err := os.ReadFile(pidFile)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		t.Fatalf("pid file: %q, %v", b, err)
+	}
+	monitor := inspect(t, e, "reaped").MonitorPid
+	e.MustRun(t, "start", "reaped")
+	e.Sh(t, "touch "+filepath.Join(out, "go"))
+	var ws unix.WaitStatus
+	for i := 0; ; i++ {
+		// The container becomes this process's child once its monitor
+		// has let it go and exited.
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		if got == pid {
+			break
+		}
+		if i > 1000 {
+			t.Fatalf("pid %d never became this subreaper's child to reap: %v", pid, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !ws.Exited() || ws.ExitStatus() != 5 {
+		t.Errorf("waitpid status of the container: %v, want exit 5", ws)
+	}
+	// The monitor was reparented here too when create exited: collect it.
+	_, _ = unix.Wait4(monitor, nil, 0, nil)
+	if st := ociState(t, e, "reaped"); st.Status != specs.StateStopped {
+		t.Errorf("state after the engine reaped it: %s, want stopped", st.Status)
+	}
+	e.MustRun(t, "delete", "reaped")
+	ociGone(t, e, "reaped")
 }

@@ -48,8 +48,15 @@
 // start gate (container.OCI) and writes "created\n" on the report pipe once
 // it is created (hooks run, pid file written); `urun start` (TStart) opens
 // the gate. A signal (TSignal) to a created container goes straight to its
-// PID 1, which waits at the gate and cannot relay it. The record of an OCI
-// container stays when it stops; `urun delete` removes it.
+// PID 1, which waits at the gate and cannot relay it. Once the command runs
+// (and the poststart hooks have), the monitor hands the container off
+// (container.OCI.HandOff): it records that, answers start, and exits, so
+// the container's PID 1 is reparented to the nearest subreaper, the
+// engine's conmon or shim, which waitpids it as it does runc's (runc create
+// exits and leaves its init to them). From then on urun reaches it by its
+// pid: kill and delete --force signal it through a pidfd checked against
+// the recorded start time, and state reads it alive or gone. The record of
+// an OCI container stays when it stops; `urun delete` removes it.
 //
 // A client that does not keep up with the output is dropped (the container
 // and its log never wait for a reader). When the container ends the monitor

@@ -131,15 +131,19 @@ func (m *mon) run() int {
 		return 125
 	}
 	status := container.Run(c)
+	if m.oci.ran {
+		return m.ociHandOff()
+	}
 	m.closeWriters()
 	m.copiers.Wait()
 	if !m.started {
-		// Nothing ran: the caller gets the status, and no trace is left.
-		m.reportStatus(status)
+		// Nothing ran: no trace is left, then the caller gets the
+		// status (so that nothing is left once it returns).
 		m.shutdown()
 		if m.st != nil {
 			_ = m.st.Remove(m.l.ID)
 		}
+		m.reportStatus(status)
 		return status
 	}
 	m.finish(status)

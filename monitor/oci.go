@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/store"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,19 +20,24 @@ type ociState struct {
 	// startCh opens the gate; running is closed once the command runs.
 	startCh chan struct{}
 	running chan struct{}
-	stdio   []*os.File
+	// answered is closed once start has its answer (the monitor must not
+	// exit before it is sent).
+	answered chan struct{}
+	// ran: the command runs and the run has let it go (HandOff).
+	ran   bool
+	stdio []*os.File
 }
 
 // ociSetup gives the container the caller's stdio (fds 7, 8, 9) as they
 // are, and the start gate.
 func (m *mon) ociSetup(c *container.Config) error {
 	o := m.l.Options.OCI
-	m.oci.startCh, m.oci.running = make(chan struct{}), make(chan struct{})
+	m.oci.startCh, m.oci.running, m.oci.answered = make(chan struct{}), make(chan struct{}), make(chan struct{})
 	c.Stdin, c.Stdout, c.Stderr = os.NewFile(fdStdin, "stdin"), os.NewFile(fdStdout, "stdout"), os.NewFile(fdStderr, "stderr")
 	m.oci.stdio = []*os.File{c.Stdin, c.Stdout, c.Stderr}
 	c.OCI = &container.OCI{
 		Bundle: o.Bundle, ConsoleSocket: o.ConsoleSocket, PidFile: o.PidFile,
-		Created: m.ociCreated, Start: m.oci.startCh,
+		Created: m.ociCreated, Start: m.oci.startCh, HandOff: true,
 	}
 	return nil
 }
@@ -55,8 +61,41 @@ func (m *mon) ociCreated(pid int) {
 	m.report = nil
 }
 
-// ociRunning: the command runs; start gets its answer.
-func (m *mon) ociRunning() { close(m.oci.running) }
+// ociRunning: the command runs; the run hands it off once the poststart
+// hooks have run (ociHandOff).
+func (m *mon) ociRunning() {
+	m.mu.Lock()
+	m.oci.ran = true
+	m.mu.Unlock()
+}
+
+// ociHandOff ends the monitor of a started OCI container: the record says
+// the command lives on its own (its parent will be the engine's subreaper,
+// or init), start gets its answer, signals that came in meanwhile go to
+// PID 1, and the socket goes. From now on urun reaches the container by its
+// pid (a pidfd checked against the recorded start time).
+func (m *mon) ociHandOff() int {
+	_, err := m.st.Update(m.l.ID, func(r *store.Record) error {
+		r.HandedOff = true
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(m.msgs, "urun: %v\n", err)
+	}
+	close(m.oci.running)
+	<-m.oci.answered
+	for {
+		select {
+		case s := <-m.sigs:
+			_ = unix.Kill(m.oci.pid, s.(syscall.Signal))
+			continue
+		default:
+		}
+		break
+	}
+	m.shutdown()
+	return 0
+}
 
 // signal passes a kill on: to the run's signal relay once the container is
 // started, straight to PID 1 while it waits at the gate (the run does not
@@ -80,6 +119,12 @@ func (m *mon) signal(sig syscall.Signal) {
 // not start.
 func (m *mon) start(c *Conn) {
 	defer c.Close()
+	answered := false
+	defer func() {
+		if answered {
+			close(m.oci.answered)
+		}
+	}()
 	m.mu.Lock()
 	err := ""
 	switch {
@@ -104,6 +149,7 @@ func (m *mon) start(c *Conn) {
 		_ = c.Send(Message{Type: TError, Data: []byte(err)})
 		return
 	}
+	answered = true
 	select {
 	case <-m.oci.running:
 		_ = c.Send(Message{Type: TOK})

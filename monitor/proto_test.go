@@ -9,7 +9,7 @@ func TestMessageRoundTrip(t *testing.T) {
 	for _, m := range []Message{
 		{Type: TAttach, Value: 1}, {Type: TStdin, Data: []byte("hi")}, {Type: TStdinClose},
 		{Type: TResize, Rows: 24, Cols: 80}, {Type: TSignal, Value: 15}, {Type: TStop, Value: 10},
-		{Type: TWait}, {Type: TStdout, Data: []byte("x")}, {Type: TStderr, Data: []byte{}},
+		{Type: TWait}, {Type: TStart}, {Type: TStdout, Data: []byte("x")}, {Type: TStderr, Data: []byte{}},
 		{Type: TExit, Value: 137}, {Type: TExit, Value: -1}, {Type: TOK}, {Type: TError, Data: []byte("no")},
 	} {
 		got, err := Decode(m.Encode())
@@ -17,7 +17,7 @@ func TestMessageRoundTrip(t *testing.T) {
 			t.Errorf("%+v -> %+v, %v", m, got, err)
 		}
 	}
-	for _, b := range [][]byte{nil, {0xff}, {byte(TSignal), 0, 0, 0, 0}, {byte(TSignal), 0, 0, 1}, {byte(TWait), 1}, {byte(TAttach), 2}} {
+	for _, b := range [][]byte{nil, {0xff}, {byte(TSignal), 0, 0, 0, 0}, {byte(TSignal), 0, 0, 1}, {byte(TWait), 1}, {byte(TStart), 0}, {byte(TAttach), 2}} {
 		if _, err := Decode(b); err == nil {
 			t.Errorf("Decode(%x) accepted", b)
 		}

@@ -281,6 +281,11 @@ func setAttr(m *os.File, set uint64, propagation uint64, recursive bool) error {
 		flags |= unix.AT_RECURSIVE
 	}
 	attr := unix.MountAttr{Attr_set: set, Propagation: propagation}
+	if set&(unix.MOUNT_ATTR_NOATIME|unix.MOUNT_ATTR_STRICTATIME) != 0 {
+		// The access-time mode is one field: the kernel takes a new one
+		// only with the field cleared (EINVAL otherwise).
+		attr.Attr_clr = unix.MOUNT_ATTR__ATIME
+	}
 	if err := unix.MountSetattr(int(m.Fd()), "", flags, &attr); err != nil {
 		return fmt.Errorf("mount_setattr %s: %w", m.Name(), err)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,6 +29,12 @@ type Options struct {
 	// Overlay, when set, mounts an overlay over the rootfs instead of
 	// binding it: the rootfs is a lower layer and is never written.
 	Overlay *Overlay
+	// CallerMountNS: the config asks for no mount namespace (the spec
+	// allows it; runtime-tools' linux_ns_itype checks it), so the stage
+	// mounts in its caller's, where the mounts stay after the container
+	// ends, as with crun. pivot_root would move the root of every process
+	// there, so the container gets a chroot instead.
+	CallerMountNS bool
 }
 
 // devices are bind-mounted from the host: a user namespace cannot mknod, and a
@@ -44,9 +51,12 @@ var devLinks = [][2]string{
 // are the container's root.
 func Setup(s *specs.Spec, o Options) error {
 	root := s.Root.Path
-	// Nothing we mount may propagate back to the host.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("making / private: %w", err)
+	// Nothing we mount may propagate back to the host. Without a mount
+	// namespace of its own the caller's propagation is the caller's.
+	if !o.CallerMountNS {
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("making / private: %w", err)
+		}
 	}
 	// pivot_root needs the new root to be a mount point.
 	if o.Overlay != nil {
@@ -63,8 +73,17 @@ func Setup(s *specs.Spec, o Options) error {
 		return fmt.Errorf("opening the rootfs %s: %w", root, err)
 	}
 	defer rootFd.Close()
+	trace.Mark("mount: / private, rootfs bound")
 	for _, m := range s.Mounts {
 		if err := mountOne(rootFd, s, m, o); err != nil {
+			return err
+		}
+		if trace.On() {
+			trace.Mark("mount: " + m.Type + " " + m.Destination)
+		}
+	}
+	if s.Linux != nil {
+		if err := createDevices(rootFd, s.Linux.Devices); err != nil {
 			return err
 		}
 	}
@@ -82,13 +101,42 @@ func Setup(s *specs.Spec, o Options) error {
 			}
 		}
 	}
+	trace.Mark("mount: masked and read-only paths")
 	if s.Root.Readonly {
 		// The root mount only: the tmpfs and volumes on it keep their own.
 		if err := setAttr(rootFd, unix.MOUNT_ATTR_RDONLY, 0, false); err != nil {
 			return fmt.Errorf("making the rootfs read-only: %w", err)
 		}
 	}
-	return pivot(rootFd)
+	if o.CallerMountNS {
+		return enterChroot(rootFd)
+	}
+	if err := pivot(rootFd); err != nil {
+		return err
+	}
+	if s.Linux != nil && s.Linux.RootfsPropagation != "" {
+		return rootPropagation(s.Linux.RootfsPropagation)
+	}
+	return nil
+}
+
+// rootPropagation gives the container's / the propagation
+// linux.rootfsPropagation names, once it is the root: before, the mount
+// namespace's / was made private so that nothing of the set-up reached the
+// host.
+func rootPropagation(name string) error {
+	p, ok := propagationOptions[name]
+	if !ok {
+		return fmt.Errorf("linux.rootfsPropagation %q is not a propagation: use shared, slave, private or unbindable (r-prefixed for submounts too)", name)
+	}
+	flags := uintptr(p.prop)
+	if p.recursive {
+		flags |= unix.MS_REC
+	}
+	if err := unix.Mount("", "/", "", flags, ""); err != nil {
+		return fmt.Errorf("setting the rootfs propagation %s: %w", name, err)
+	}
+	return nil
 }
 
 func isBind(m specs.Mount, o options) bool {
@@ -103,7 +151,10 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	if err := noSymlink(root, m.Destination); err != nil {
 		return err
 	}
-	if m.Type == "cgroup2" {
+	if m.Type == "cgroup2" || m.Type == "cgroup" {
+		// cgroup v1 hierarchies are not the container's to mount (they
+		// would be the host's): a cgroup mount is the container's own
+		// cgroup2, as crun gives on a v2 host.
 		return mountCgroup(root, m, opt, o)
 	}
 	data := opt.data
@@ -135,6 +186,11 @@ func mountOne(root *os.File, s *specs.Spec, m specs.Mount, o Options) error {
 	defer target.Close()
 	if err := attach(mnt, target); err != nil {
 		return fmt.Errorf("mounting %s on %s: %w", m.Type, m.Destination, err)
+	}
+	if opt.propagation != 0 {
+		if err := setAttr(mnt, 0, opt.propagation, opt.recProp); err != nil {
+			return fmt.Errorf("propagation of %s: %w", m.Destination, err)
+		}
 	}
 	if dev {
 		return bindDevices(mnt)
@@ -170,7 +226,15 @@ func bindOne(root *os.File, s *specs.Spec, m specs.Mount, opt options) error {
 		return err
 	}
 	defer target.Close()
-	if err := setAttr(tree, attrFlags(opt.flags), 0, recursive); err != nil {
+	attrs := attrFlags(opt.flags)
+	err = setAttr(tree, attrs, 0, recursive)
+	const atime = unix.MOUNT_ATTR_NOATIME | unix.MOUNT_ATTR_STRICTATIME
+	if errors.Is(err, unix.EPERM) && attrs&atime != 0 {
+		// In a user namespace the source's access-time mode is locked
+		// (the host's mount): keep it, as crun does, and set the rest.
+		err = setAttr(tree, attrs&^atime, 0, recursive)
+	}
+	if err != nil {
 		return fmt.Errorf("bind-mounting %s on %s: %w", m.Source, m.Destination, err)
 	}
 	if err := attach(tree, target); err != nil {
@@ -411,6 +475,23 @@ func pivot(root *os.File) error {
 	}
 	if err := unix.Unmount(".", unix.MNT_DETACH); err != nil {
 		return fmt.Errorf("detaching the old root: %w", err)
+	}
+	if err := unix.Chdir("/"); err != nil {
+		return fmt.Errorf("entering the new root: %w", err)
+	}
+	return nil
+}
+
+// enterChroot makes root the process's root without pivot_root, for a
+// container in its caller's mount namespace (Options.CallerMountNS): a
+// pivot_root there would change the root of the caller and of every other
+// process that shares the namespace.
+func enterChroot(root *os.File) error {
+	if err := unix.Fchdir(int(root.Fd())); err != nil {
+		return fmt.Errorf("entering the rootfs: %w", err)
+	}
+	if err := unix.Chroot("."); err != nil {
+		return fmt.Errorf("chroot into the rootfs: %w", err)
 	}
 	if err := unix.Chdir("/"); err != nil {
 		return fmt.Errorf("entering the new root: %w", err)

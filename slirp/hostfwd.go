@@ -106,6 +106,7 @@ func (s *Slirp) AddHostFwd(pm PortMapping) error {
 	if len(resp.Return) == 0 {
 		return fmt.Errorf("-p %s: slirp4netns gave no answer", pm)
 	}
+	s.ports = append(s.ports, pm)
 	return nil
 }
 

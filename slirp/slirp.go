@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Names of the files Start keeps in the run's state directory.
@@ -41,6 +43,15 @@ type Slirp struct {
 	logPath   string
 	logR      *os.File // read side of the log, valid after the state dir is gone
 	exitW     *os.File // the only write end of the exit pipe; closing it stops slirp4netns
+	// procDir is /proc/PID of slirp4netns, opened while it was an unreaped
+	// child (nil if that failed); ports are those published (AddHostFwd).
+	procDir *os.File
+	ports   []PortMapping
+	// readyR is the ready pipe until Ready has read it; readyErr its
+	// result; pid the container's.
+	readyR   *os.File
+	readyErr error
+	pid      int
 
 	done    chan error    // receives the unexpected exit, then closed
 	exited  chan struct{} // closed once the process is reaped
@@ -66,12 +77,39 @@ type Slirp struct {
 // Errors are one line saying what to do (tun permission, binary missing,
 // slirp4netns's own complaint).
 func Start(pid int, stateDir string, n Network) (*Slirp, error) {
-	return start(pid, stateDir, n, true)
+	s, err := Spawn(pid, stateDir, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ready(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// start is Start; tests turn the tun pre-check off to see slirp4netns's own
-// complaint explained.
+// Spawn is Start without the wait for tap0: slirp4netns is running (or
+// Spawn failed) and Ready waits for it, so that the caller can do other work
+// meanwhile (the init stage's mounts). Close it whether or not Ready is
+// called.
+func Spawn(pid int, stateDir string, n Network) (*Slirp, error) {
+	return spawn(pid, stateDir, n, true)
+}
+
+// start is Start with the tun pre-check switchable (for tests).
 func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
+	s, err := spawn(pid, stateDir, n, tunCheck)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ready(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// spawn is Spawn; tests turn the tun pre-check off to see slirp4netns's own
+// complaint explained.
+func spawn(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 	if n.Mode != Slirp4netns {
 		return nil, fmt.Errorf("slirp.Start: network %q is not slirp4netns", n.Mode)
 	}
@@ -108,7 +146,7 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 	if err != nil {
 		return nil, fmt.Errorf("slirp4netns ready pipe: %w", err)
 	}
-	defer readyR.Close()
+	s.pid, s.readyR = pid, readyR
 	exitR, exitW, err := os.Pipe()
 	if err != nil {
 		readyW.Close()
@@ -125,6 +163,7 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 		}
 	}
 	if err != nil {
+		readyR.Close()
 		readyW.Close()
 		exitR.Close()
 		exitW.Close()
@@ -164,6 +203,11 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 			started <- err
 			return
 		}
+		// Before the Wait below can reap it: the directory is then this
+		// process's for good, never a reused pid's.
+		if d, err := os.OpenFile("/proc/"+strconv.Itoa(cmd.Process.Pid), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0); err == nil {
+			s.procDir = d
+		}
 		started <- nil
 		s.waitErr = cmd.Wait()
 		if !s.closing.Load() {
@@ -179,21 +223,34 @@ func start(pid int, stateDir string, n Network, tunCheck bool) (*Slirp, error) {
 	exitR.Close()
 	logf.Close()
 	if err != nil {
+		readyR.Close()
 		exitW.Close()
 		s.logR.Close()
 		return nil, fmt.Errorf("starting %s: %w", f.Path, err)
 	}
+	return s, nil
+}
 
-	if err := waitReady(readyR); err != nil {
+// Ready waits until slirp4netns has configured tap0. On failure it has
+// stopped slirp4netns (Close is still safe) and explains why in one line.
+func (s *Slirp) Ready() error {
+	if s.readyR == nil {
+		return s.readyErr
+	}
+	err := waitReady(s.readyR)
+	s.readyR.Close()
+	s.readyR = nil
+	if err != nil {
 		s.stop()
-		why := explain(s.readLog(), pid)
+		why := explain(s.readLog(), s.pid)
 		s.Close()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			return nil, fmt.Errorf("slirp4netns did not bring up %s within %v: %s", TapName, ReadyTimeout, why)
+			s.readyErr = fmt.Errorf("slirp4netns did not bring up %s within %v: %s", TapName, ReadyTimeout, why)
+		} else {
+			s.readyErr = fmt.Errorf("slirp4netns failed: %s", why)
 		}
-		return nil, fmt.Errorf("slirp4netns failed: %s", why)
 	}
-	return s, nil
+	return s.readyErr
 }
 
 func apiSocketArg(abs string) string {
@@ -368,6 +425,10 @@ func (s *Slirp) Done() <-chan error { return s.done }
 // removes its API socket. It is safe to call more than once and after
 // slirp4netns died on its own.
 func (s *Slirp) Close() error {
+	if s.readyR != nil {
+		s.readyR.Close()
+		s.readyR = nil
+	}
 	err := s.stop()
 	s.logR.Close()
 	if s.apiSocket != "" {
@@ -378,11 +439,19 @@ func (s *Slirp) Close() error {
 	return err
 }
 
-// stop ends slirp4netns and reaps it; the first call's result is kept.
+// stop ends slirp4netns, at once (kill), or by its exit fd and a wait for
+// it; the first call's result is kept.
 func (s *Slirp) stop() error {
 	s.closeOnce.Do(func() {
 		s.closing.Store(true)
+		killed := s.kill()
 		s.exitW.Close()
+		if s.procDir != nil {
+			defer s.procDir.Close()
+		}
+		if killed {
+			return
+		}
 		select {
 		case <-s.exited:
 		case <-time.After(closeTimeout):

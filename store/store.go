@@ -65,6 +65,10 @@ type Record struct {
 	// record stays when they stop, until delete.
 	Bundle      string            `json:"bundle,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
+	// HandedOff: the container's monitor let its PID 1 go once it ran
+	// (an OCI container after start: the engine's subreaper reaps it), so
+	// the container lives as long as PID 1 does, not as its monitor.
+	HandedOff bool `json:"handedOff,omitempty"`
 	// Error says why a container ended that urun did not end cleanly
 	// (its monitor was killed, its processes vanished).
 	Error string `json:"error,omitempty"`
@@ -299,6 +303,13 @@ func (s *Store) names() (map[string]string, error) {
 // r was a foreground run's leftover and has been removed.
 func (s *Store) settle(r *Record) bool {
 	if r.Status == Exited || r.MonitorAlive() {
+		return false
+	}
+	if r.HandedOff {
+		if !r.Alive() {
+			// Its status went to whoever reaped it.
+			r.Status = Exited
+		}
 		return false
 	}
 	if !r.Detached {

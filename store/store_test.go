@@ -171,3 +171,32 @@ func TestStartTime(t *testing.T) {
 		t.Fatalf("StartTime = %d, %v", a, err)
 	}
 }
+
+func TestHandedOffLivesWithItsPid1(t *testing.T) {
+	s := newStore(t)
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := cmd.Process.Pid
+	myStart, err := StartTime(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The monitor is gone; PID 1 (this test process) lives on.
+	live := &Record{ID: "oci-live", Name: "oci-live", Status: Running, MonitorPid: dead, Detached: true, HandedOff: true,
+		Pid: os.Getpid(), PidStart: myStart, Bundle: "/b"}
+	gone := &Record{ID: "oci-gone", Name: "oci-gone", Status: Running, MonitorPid: dead, Detached: true, HandedOff: true,
+		Pid: dead, PidStart: 1, Bundle: "/b"}
+	for _, r := range []*Record{live, gone} {
+		if err := s.Create(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r, err := s.Get("oci-live"); err != nil || r.Status != Running {
+		t.Errorf("handed off, PID 1 alive: %+v, %v; want running", r, err)
+	}
+	if r, err := s.Get("oci-gone"); err != nil || r.Status != Exited || r.Error != "" {
+		t.Errorf("handed off, PID 1 gone: %+v, %v; want exited, no error", r, err)
+	}
+}

@@ -10,11 +10,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
-	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -27,13 +28,20 @@ func RunInit() {
 	// Namespace changes made by unshare apply to the calling thread only; the
 	// exec must come from the same thread.
 	runtime.LockOSThread()
+	// The parent-death signal again, for a stage whose parent could not set
+	// it (one in a joined PID namespace, see Start): the stage dies with the
+	// thread that forked it. Had the parent gone already, the config pipe
+	// reads EOF and the stage exits.
+	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	exeFd := exeFdArg()
+	startTrace()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
 	if ie := readConfig(cfgPipe, &c); ie != nil {
 		fail(errPipe, ie)
 	}
+	trace.Mark("config received")
 	if !wantsInit(c.Spec) && exeFd > 0 {
 		unix.Close(exeFd)
 		exeFd = 0
@@ -53,6 +61,7 @@ func RunInit() {
 			fail(errPipe, ie)
 		}
 	}
+	trace.Mark("set up, waiting for the go")
 	// Set up: tell the parent, which tidies what the container no longer
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
@@ -69,7 +78,13 @@ func RunInit() {
 	if c.Gated {
 		releaseSignals()
 	}
+	if c.HandOff {
+		if err := unix.Prctl(unix.PR_SET_PDEATHSIG, 0, 0, 0, 0); err != nil {
+			fail(errPipe, failf("clearing the parent-death signal: %v", err))
+		}
+	}
 	cfgPipe.Close()
+	trace.Mark("go received")
 	fail(errPipe, execCommand(&c, exeFd))
 }
 
@@ -121,28 +136,45 @@ func failf(format string, a ...any) *InitError {
 
 func setup(c *Config) *InitError {
 	s := c.Spec
+	if ie := becomeRoot(s); ie != nil {
+		return ie
+	}
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
-	if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
-		return failf("unsharing the cgroup namespace: %v", err)
+	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
+		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
+			return failf("unsharing the cgroup namespace: %v", err)
+		}
+	}
+	// Through the /proc the stage inherited, while it still has every
+	// capability: lowering the score needs CAP_SYS_RESOURCE.
+	if ie := setOOMScoreAdj(s.Process.OOMScoreAdj); ie != nil {
+		return ie
 	}
 	if err := joinSessionKeyring(); err != nil {
 		return failf("%v", err)
 	}
-	if ie := setSysctls(s.Linux.Sysctl); ie != nil {
+	trace.Mark("cgroup namespace, session keyring")
+	if ie := setSysctls(s.Linux.Sysctl, s.Linux.Namespaces); ie != nil {
 		return ie
 	}
 	if err := mount.Setup(s, mount.Options{
 		CgroupRequired: c.CgroupRequired, HaveScope: c.HaveScope, GID5Mapped: c.GID5Mapped, Overlay: c.Overlay,
+		CallerMountNS: s.Linux != nil && !hasNamespace(s.Linux.Namespaces, specs.MountNamespace),
 	}); err != nil {
 		return failf("%v", err)
 	}
-	if s.Hostname != "" {
+	trace.Mark("mounts done, pivot_root")
+	// Only in a UTS namespace of the container's (new or joined): one it
+	// shares with its caller is the host's, whose name is not the
+	// container's to change (runtime-tools' linux_ns_itype lists no
+	// namespaces and still names a host).
+	if s.Hostname != "" && s.Linux != nil && hasNamespace(s.Linux.Namespaces, specs.UTSNamespace) {
 		if err := unix.Sethostname([]byte(s.Hostname)); err != nil {
 			return failf("setting the hostname: %v", err)
 		}
 	}
-	if spec.HasNamespace(s, specs.NetworkNamespace) {
+	if s.Linux != nil && NewNetNS(s.Linux.Namespaces) {
 		if err := loopbackUp(); err != nil {
 			return failf("bringing up lo: %v", err)
 		}
@@ -153,6 +185,7 @@ func setup(c *Config) *InitError {
 	if err := unix.Chdir(s.Process.Cwd); err != nil {
 		return failf("entering the work directory %s: %v", s.Process.Cwd, err)
 	}
+	trace.Mark("hostname, lo, workdir")
 	return nil
 }
 
@@ -219,6 +252,9 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 	if ie := setRlimits(p.Rlimits); ie != nil {
 		return ie
 	}
+	if p.User.Umask != nil {
+		unix.Umask(int(*p.User.Umask & 0o777))
+	}
 	if p.NoNewPrivileges {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return failf("setting no_new_privs: %v", err)
@@ -250,6 +286,8 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 			unix.CloseOnExec(fd)
 		}
 	}
+	trace.Mark("user, caps, seccomp: exec")
+	trace.PeakRSS()
 	if final != nil {
 		return final(path)
 	}
@@ -300,4 +338,64 @@ func lookPath(name string, env []string) (string, error) {
 		return "", unix.EACCES
 	}
 	return "", unix.ENOENT
+}
+
+// becomeRoot makes a stage in a new user namespace its root. The stage runs
+// as the caller's ids, which the maps of an OCI config need not map (root
+// asking for 0 -> 100000): unmapped, it is the overflow id there, whose
+// files the kernel refuses to create (EOVERFLOW). It has every capability in
+// the namespace (ambient, see Start), so it may become 0 once the maps are
+// written, as runc's nsexec does. All threads change (syscall's
+// Setresuid), so nothing the runtime does later runs as the overflow id.
+func becomeRoot(s *specs.Spec) *InitError {
+	if s.Linux == nil || !newUserNS(s.Linux.Namespaces) {
+		return nil
+	}
+	// Only ids the maps left out: a map that keeps the caller's own id
+	// (--userns keep-id without ranges) stays as it is.
+	if unix.Getgid() == overflowID("gid") {
+		if err := syscall.Setresgid(0, 0, 0); err != nil {
+			return failf("becoming gid 0 in the container's user namespace: %v (linux.gidMappings must map container gid 0 or the caller's gid)", err)
+		}
+	}
+	if unix.Getuid() == overflowID("uid") {
+		if err := syscall.Setresuid(0, 0, 0); err != nil {
+			return failf("becoming uid 0 in the container's user namespace: %v (linux.uidMappings must map container uid 0 or the caller's uid)", err)
+		}
+	}
+	return nil
+}
+
+// overflowID is the id an unmapped uid or gid reads as (65534 by default).
+func overflowID(kind string) int {
+	if b, err := os.ReadFile("/proc/sys/kernel/overflow" + kind); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			return n
+		}
+	}
+	return 65534
+}
+
+// traceArg is the stage's argument that turns URUN_TRACE on in it: the
+// descriptor of its trace pipe and the parent's clock base.
+func traceArg(fd int) string {
+	return "trace=" + strconv.Itoa(fd) + ":" + strconv.FormatInt(trace.Base(), 10)
+}
+
+// startTrace turns tracing on when the parent passed traceArg (after the
+// sealed binary's descriptor).
+func startTrace() {
+	if len(os.Args) < 4 {
+		return
+	}
+	v, ok := strings.CutPrefix(os.Args[3], "trace=")
+	if !ok {
+		return
+	}
+	fds, bases, _ := strings.Cut(v, ":")
+	fd, err1 := strconv.Atoi(fds)
+	base, err2 := strconv.ParseInt(bases, 10, 64)
+	if err1 == nil && err2 == nil && fd > fdError {
+		trace.StartStage(fd, base)
+	}
 }

@@ -9,16 +9,25 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"syscall"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
 
 // StartOptions says how to start the init stage.
 type StartOptions struct {
 	Stdin, Stdout, Stderr *os.File
-	// NetNS gives the container its own network namespace.
+	// NetNS gives the container its own network namespace; used only
+	// when Namespaces is nil (then the container gets new user, PID, UTS,
+	// mount and IPC namespaces, and a network one with NetNS).
 	NetNS bool
+	// Namespaces, when not nil, are the spec's: new ones are cloned, those
+	// with a path joined (see nsPlan). Without a new user namespace the
+	// caller must be root (of the host or of its own user namespace).
+	Namespaces []specs.LinuxNamespace
 	// ConsoleSocket, if set, is the init stage's end of a Unix socket: the
 	// stage creates the container's terminal and sends its master back on
 	// it (package pty) just before it execs the command.
@@ -27,9 +36,16 @@ type StartOptions struct {
 
 // Process is a started init stage, blocked until Release.
 type Process struct {
-	cmd  *exec.Cmd
-	cfgW *os.File
-	errR *os.File
+	cmd *exec.Cmd
+	// threadDone lets the thread that forked the stage exit (nil: the
+	// caller's own thread forked it).
+	threadDone chan struct{}
+	threadOnce sync.Once
+	// UserNS: the stage has a new user namespace, whose maps the caller
+	// writes before Release.
+	UserNS bool
+	cfgW   *os.File
+	errR   *os.File
 	// consoleFd is the console socket's fd in the stage, 0 without one.
 	consoleFd int
 	// PID is the init stage's pid on the host; it becomes the command's pid.
@@ -56,11 +72,28 @@ func Start(o StartOptions) (*Process, error) {
 		cfgW.Close()
 		return nil, fmt.Errorf("making the error pipe: %w", err)
 	}
-	flags := uintptr(unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC)
+	plan := nsPlan{flags: unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC, userNS: true}
 	if o.NetNS {
-		flags |= unix.CLONE_NEWNET
+		plan.flags |= unix.CLONE_NEWNET
 	}
-	exe, err := sealedExe()
+	if o.Namespaces != nil {
+		if plan, err = planNamespaces(o.Namespaces); err != nil {
+			cfgR.Close()
+			cfgW.Close()
+			errR.Close()
+			errW.Close()
+			return nil, err
+		}
+		if !plan.userNS && os.Geteuid() != 0 {
+			cfgR.Close()
+			cfgW.Close()
+			errR.Close()
+			errW.Close()
+			return nil, errors.New("the config has no user namespace, which only root can run: add {\"type\": \"user\"} to linux.namespaces with uidMappings and gidMappings")
+		}
+	}
+	flags := plan.flags
+	exe, err := takeSealed()
 	if err != nil {
 		cfgR.Close()
 		cfgW.Close()
@@ -68,6 +101,7 @@ func Start(o StartOptions) (*Process, error) {
 		errW.Close()
 		return nil, err
 	}
+	trace.Mark("sealed copy of urun made")
 	// The stage holds only the sealed copy's mapping once it runs; its own
 	// copy of the fd it closes at once (and it would close on exec anyway).
 	defer exe.Close()
@@ -79,10 +113,39 @@ func Start(o StartOptions) (*Process, error) {
 	}
 	exeFd := fdConfig + len(extra)
 	extra = append(extra, exe)
+	path, args := "/proc/self/fd/"+strconv.Itoa(exeFd), []string{"urun-init", initArg, strconv.Itoa(exeFd)}
+	if plan.mountPath != "" {
+		nsenter, err := findNsenter()
+		if err != nil {
+			cfgR.Close()
+			cfgW.Close()
+			errR.Close()
+			errW.Close()
+			return nil, errors.New("joining a mount namespace by path needs nsenter (util-linux), which is not installed: install util-linux")
+		}
+		// nsenter execs the stage (no fork: it joins no PID namespace),
+		// so the stage keeps the pid the parent knows.
+		args = append([]string{"nsenter", "--mount=" + plan.mountPath, "--", path}, args[1:]...)
+		path = nsenter
+	}
+	// URUN_TRACE: the stage sends its own marks on a pipe of its own.
+	traceW, err := trace.Pipe("init")
+	if err != nil {
+		cfgR.Close()
+		cfgW.Close()
+		errR.Close()
+		errW.Close()
+		return nil, err
+	}
+	if traceW != nil {
+		defer traceW.Close()
+		args = append(args, traceArg(fdConfig+len(extra)))
+		extra = append(extra, traceW)
+	}
 	cmd := &exec.Cmd{
 		// The child's own descriptor: ExtraFiles[i] is fd 3+i there.
-		Path:       "/proc/self/fd/" + strconv.Itoa(exeFd),
-		Args:       []string{"urun-init", initArg, strconv.Itoa(exeFd)},
+		Path:       path,
+		Args:       args,
 		Env:        []string{},
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,
@@ -106,7 +169,26 @@ func Start(o StartOptions) (*Process, error) {
 			AmbientCaps: allCaps(),
 		},
 	}
-	err = cmd.Start()
+	if !plan.userNS {
+		// Root keeps its capabilities over the exec; raising ambient
+		// ones would need them inheritable first.
+		cmd.SysProcAttr.AmbientCaps = nil
+	}
+	var threadDone chan struct{}
+	if plan.joinsPID() {
+		// Go's child checks after setting Pdeathsig that its parent is
+		// still the one that forked it; in a joined PID namespace the
+		// parent is outside and getppid says 0, so the child would kill
+		// itself. The stage sets its parent-death signal itself instead
+		// (RunInit).
+		cmd.SysProcAttr.Pdeathsig = 0
+	}
+	if len(plan.joins) > 0 {
+		threadDone = make(chan struct{})
+		err = startJoined(cmd, plan.joins, threadDone)
+	} else {
+		err = cmd.Start()
+	}
 	cfgR.Close()
 	errW.Close()
 	if err != nil {
@@ -114,7 +196,7 @@ func Start(o StartOptions) (*Process, error) {
 		errR.Close()
 		return nil, fmt.Errorf("starting the init stage: %w", err)
 	}
-	return &Process{cmd: cmd, cfgW: cfgW, errR: errR, consoleFd: consoleFd, PID: cmd.Process.Pid}, nil
+	return &Process{cmd: cmd, threadDone: threadDone, UserNS: plan.userNS, cfgW: cfgW, errR: errR, consoleFd: consoleFd, PID: cmd.Process.Pid}, nil
 }
 
 // allCaps lists every capability the running kernel knows.
@@ -127,24 +209,11 @@ func allCaps() []uintptr {
 	return caps
 }
 
-// Release sends the config, which lets the init stage set the container up.
-// When the stage is set up and only its exec is left, Release calls created
-// (which may be nil), then lets it exec, and returns once it has either exec'd
-// the command (nil) or failed (an *InitError).
-func (p *Process) Release(c *Config, created func()) error {
-	if err := p.Setup(c); err != nil {
-		return err
-	}
-	if created != nil {
-		created()
-	}
-	return p.Go()
-}
-
-// Setup is the first half of Release: it sends the config and returns once
-// the stage is set up and waits at the start gate (OCI's "created"), or has
-// failed (an *InitError; the stage has exited). Go is the second half; an
-// OCI container holds the stage between the two until `urun start`.
+// Setup sends the config, which lets the init stage set the container up,
+// and returns once the stage is set up and waits at the start gate (OCI's
+// "created"), or has failed (an *InitError; the stage has exited). Go is
+// the second half; an OCI container holds the stage between the two until
+// `urun start`.
 func (p *Process) Setup(c *Config) error {
 	c.ConsoleFd = p.consoleFd
 	b, err := json.Marshal(c)
@@ -210,6 +279,14 @@ func (p *Process) Abort() int {
 	return status
 }
 
+// endThread lets the forking thread of a stage that joined namespaces go,
+// once the stage is reaped.
+func (p *Process) endThread() {
+	if p.threadDone != nil {
+		p.threadOnce.Do(func() { close(p.threadDone) })
+	}
+}
+
 // Signal sends sig to the container's PID 1.
 func (p *Process) Signal(sig syscall.Signal) error {
 	return p.cmd.Process.Signal(sig)
@@ -219,6 +296,7 @@ func (p *Process) Signal(sig syscall.Signal) error {
 // 128+N when signal N killed it.
 func (p *Process) Wait() (int, error) {
 	err := p.cmd.Wait()
+	p.endThread()
 	st := p.cmd.ProcessState
 	if st == nil {
 		return StatusError, fmt.Errorf("waiting for the container: %w", err)

@@ -42,6 +42,12 @@ type Config struct {
 	// container between create and start); a signal it gets there ends it
 	// as it would end the command (128+N), see gate.go.
 	Gated bool `json:"gated,omitempty"`
+	// HandOff: the parent lets the command go once it runs (an OCI
+	// container's monitor after start), so the stage clears its
+	// parent-death signal before the exec; the command is then reparented
+	// to the nearest subreaper (the engine's conmon or shim), which reaps
+	// it as it reaps runc's.
+	HandOff bool `json:"handOff,omitempty"`
 	// Seccomp is the compiled filter the stage loads last before the exec
 	// (nil: none). The parent compiles it so the stage only loads.
 	Seccomp *seccomp.Program `json:"seccomp,omitempty"`

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"strconv"
 	"strings"
+	"unsafe"
 
 	pathrs "github.com/cyphar/filepath-securejoin/pathrs-lite"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -32,13 +34,13 @@ func setUser(p *specs.Process) *InitError {
 	// setgroups is denied where the gid map was written without the helper
 	// (a one-id map): there is then nothing to drop, but groups asked for
 	// cannot be had.
-	if err := unix.Setgroups(gids); err != nil && len(gids) > 0 {
+	if err := threadSetgroups(gids); err != nil && len(gids) > 0 {
 		return failf("setting the supplementary groups %v: %v (they need subordinate gid ranges: ask an admin for /etc/subgid entries)", u.AdditionalGids, err)
 	}
-	if err := unix.Setresgid(int(u.GID), int(u.GID), int(u.GID)); err != nil {
+	if err := threadSetres(unix.SYS_SETRESGID, u.GID); err != nil {
 		return failf("switching to gid %d: %v", u.GID, err)
 	}
-	if err := unix.Setresuid(int(u.UID), int(u.UID), int(u.UID)); err != nil {
+	if err := threadSetres(unix.SYS_SETRESUID, u.UID); err != nil {
 		return failf("switching to uid %d: %v", u.UID, err)
 	}
 	if err := unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0); err != nil {
@@ -46,6 +48,36 @@ func setUser(p *specs.Process) *InitError {
 	}
 	if err := setCaps(p.Capabilities); err != nil {
 		return failf("setting capabilities: %v", err)
+	}
+	return nil
+}
+
+// threadSetres and threadSetgroups change the calling thread's credentials
+// only, as the capability, no_new_privs and seccomp calls around them do.
+// Go's own setresuid, setresgid and setgroups (which x/sys/unix calls) stop
+// every thread of the runtime to change them all alike: 1-2 ms of a start
+// here. The stages exec from the thread they locked at their start, and
+// execve takes the credentials of the thread that calls it and ends the
+// others, so the command gets exactly these; the other threads run only
+// the Go runtime until then, in a process that is not dumpable.
+func threadSetres(nr uintptr, id uint32) error {
+	if _, _, e := unix.RawSyscall(nr, uintptr(id), uintptr(id), uintptr(id)); e != 0 {
+		return e
+	}
+	return nil
+}
+
+func threadSetgroups(gids []int) error {
+	g := make([]uint32, len(gids))
+	for i, x := range gids {
+		g[i] = uint32(x)
+	}
+	var p unsafe.Pointer
+	if len(g) > 0 {
+		p = unsafe.Pointer(&g[0])
+	}
+	if _, _, e := unix.RawSyscall(unix.SYS_SETGROUPS, uintptr(len(g)), uintptr(p), 0); e != 0 {
+		return e
 	}
 	return nil
 }
@@ -69,10 +101,17 @@ func setRlimits(rl []specs.POSIXRlimit) *InitError {
 // through the /proc the stage inherited: namespaced sysctls under /proc/sys
 // show the namespaces of the process that opens them (this stage's own), and
 // later the container's /proc/sys is read-only.
-func setSysctls(sysctls map[string]string) *InitError {
+func setSysctls(sysctls map[string]string, ns []specs.LinuxNamespace) *InitError {
+	own := map[string]specs.LinuxNamespaceType{"net": specs.NetworkNamespace, "ipc": specs.IPCNamespace, "uts": specs.UTSNamespace}
 	for k, v := range sysctls {
-		if _, err := spec.SysctlNamespace(k); err != nil {
+		kind, err := spec.SysctlNamespace(k)
+		if err != nil {
 			return failf("%v", err)
+		}
+		// A namespace the container shares with its caller is the
+		// host's: its sysctls are not the container's to change.
+		if !hasNamespace(ns, own[kind]) {
+			return failf("sysctl %s needs a %s namespace of the container's own: add {\"type\": \"%s\"} to linux.namespaces or remove the sysctl", k, own[kind], own[kind])
 		}
 		p := spec.SysctlPath(k)
 		f, err := os.OpenFile(p, os.O_WRONLY|unix.O_NOFOLLOW, 0)
@@ -152,4 +191,16 @@ func giveTerminal(uid uint32) error {
 		return nil
 	}
 	return unix.Fchown(0, int(uid), -1)
+}
+
+// setOOMScoreAdj writes process.oomScoreAdj (nil: the caller's is kept, as
+// runc does) to the stage's own oom_score_adj, which the command inherits.
+func setOOMScoreAdj(adj *int) *InitError {
+	if adj == nil {
+		return nil
+	}
+	if err := os.WriteFile("/proc/self/oom_score_adj", []byte(strconv.Itoa(*adj)), 0); err != nil {
+		return failf("setting oom_score_adj to %d: %v (a score below urun's own needs CAP_SYS_RESOURCE)", *adj, unwrapPath(err))
+	}
+	return nil
 }

@@ -30,10 +30,21 @@ func (c *CreateCmd) Run(g *Globals) error {
 // stderr already, and in --log).
 func launchOCI(cfg *container.Config) int {
 	cfg.Detached = true
-	return monitor.Launch(cfg, monitor.Options{
+	var lines []string
+	status := monitor.Launch(cfg, monitor.Options{
 		OCI: &monitor.OCIOptions{Bundle: cfg.OCI.Bundle, ConsoleSocket: cfg.OCI.ConsoleSocket, PidFile: cfg.OCI.PidFile},
 		Message: func(line string) {
-			errLog.Error(strings.TrimPrefix(line, "urun: "))
+			lines = append(lines, strings.TrimPrefix(line, "urun: "))
 		},
 	})
+	// The monitor's last line of a failed create is the error; what came
+	// before are --debug lines (and notices).
+	for i, l := range lines {
+		if status != 0 && i == len(lines)-1 {
+			errLog.Error(l)
+		} else {
+			errLog.Debugf("%s", l)
+		}
+	}
+	return status
 }

@@ -20,6 +20,11 @@ type DeleteCmd struct {
 func (d *DeleteCmd) Run() error {
 	st, r, err := ociGet(d.ID)
 	if err != nil {
+		if d.Force && d.ID != "" {
+			// runc's: a forced delete of what is not there (an engine's
+			// cleanup after a failed create) succeeds.
+			return nil
+		}
 		return usageError(err)
 	}
 	if status := ociStatus(r); status != specs.StateStopped {
@@ -33,7 +38,7 @@ func (d *DeleteCmd) Run() error {
 			r = again
 		}
 	}
-	if r.Status != store.Exited && r.Detached {
+	if r.Status != store.Exited && r.Detached && !r.HandedOff {
 		// PID 1 is gone but its monitor is still tearing down (scope,
 		// network, mounts) and writing the end: wait for it, so that
 		// nothing is left once delete returns.

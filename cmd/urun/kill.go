@@ -68,6 +68,13 @@ func (k *KillCmd) Run() error {
 			fmt.Println(ref)
 			continue
 		}
+		if r.HandedOff {
+			if err := signalPid1(r, sig); err != nil {
+				return usageError(err)
+			}
+			fmt.Println(ref)
+			continue
+		}
 		c, err := dial(st, r, "kill")
 		if err != nil {
 			return usageError(err)

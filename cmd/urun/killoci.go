@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/bundle"
@@ -86,8 +87,76 @@ func ociKill(id, sigText string, all bool) error {
 	return nil
 }
 
-// sendSignal asks the monitor of r to pass sig to its PID 1.
+// openPid1 returns a pidfd of r's PID 1, checked against its recorded
+// start time after the open, so a reused pid is never signalled.
+func openPid1(r *store.Record, verb string) (int, error) {
+	fd, err := unix.PidfdOpen(r.Pid, 0)
+	if err != nil {
+		return -1, fmt.Errorf("container %s is not running; cannot %s it", r.ID, verb)
+	}
+	if !r.Alive() {
+		unix.Close(fd)
+		return -1, fmt.Errorf("container %s is not running; cannot %s it", r.ID, verb)
+	}
+	return fd, nil
+}
+
+// signalPid1 signals the PID 1 of a container its monitor has handed off
+// (store.Record.HandedOff), as runc does: the signal as it is.
+func signalPid1(r *store.Record, sig unix.Signal) error {
+	fd, err := openPid1(r, "signal")
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, sig, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("signalling container %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// killPid1 kills a handed-off container and returns once its PID 1 has
+// ended (with it the PID namespace, its mounts and, once empty, its scope).
+func killPid1(r *store.Record) error {
+	fd, err := openPid1(r, "kill")
+	if err != nil {
+		return nil // gone already
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("killing container %s: %w", r.ID, err)
+	}
+	exited(fd, -1)
+	return nil
+}
+
+// stopPid1 stops a handed-off container: SIGTERM, SIGKILL after timeout,
+// and returns once PID 1 has ended.
+func stopPid1(r *store.Record, timeout time.Duration) error {
+	fd, err := openPid1(r, "stop")
+	if err != nil {
+		return nil // gone already
+	}
+	defer unix.Close(fd)
+	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("stopping container %s: %w", r.ID, err)
+	}
+	if exited(fd, timeout) {
+		return nil
+	}
+	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
+		return fmt.Errorf("killing container %s: %w", r.ID, err)
+	}
+	exited(fd, -1)
+	return nil
+}
+
+// sendSignal asks the monitor of r to pass sig to its PID 1 (or signals it
+// itself once the monitor has handed it off).
 func sendSignal(st *store.Store, r *store.Record, sig unix.Signal) error {
+	if r.HandedOff {
+		return signalPid1(r, sig)
+	}
 	c, err := dial(st, r, "kill")
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/userns"
 )
 
@@ -93,7 +94,12 @@ func main() {
 		return
 	}
 	noteInheritedFDs(os.Args[1:])
-	os.Exit(run(os.Args[1:]))
+	trace.Mark("main: package init done")
+	status := run(os.Args[1:])
+	trace.PeakRSS()
+	trace.Mark("exit")
+	trace.Flush(os.Stderr)
+	os.Exit(status)
 }
 
 func run(args []string) int {
@@ -102,18 +108,28 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return userns.StatusError
 	}
-	var cli CLI
-	parser, err := newParser(&cli)
+	parser, g, err := runOnlyParser(args)
+	if parser == nil && err == nil {
+		var cli CLI
+		parser, err = newParser(&cli)
+		g = &cli.Globals
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return userns.StatusError
 	}
-	return parseAndRun(parser, args)
+	return parseAndRun(parser, g, args)
 }
 
 // newParser makes urun's kong parser for cli.
 func newParser(cli *CLI) (*kong.Kong, error) {
-	return kong.New(cli,
+	return kong.New(cli, parserOptions(&cli.Globals)...)
+}
+
+// parserOptions are the kong options of urun's parsers; g is where the
+// global flags go.
+func parserOptions(g *Globals) []kong.Option {
+	return []kong.Option{
 		kong.Name("urun"),
 		kong.Description(description),
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
@@ -122,13 +138,13 @@ func newParser(cli *CLI) (*kong.Kong, error) {
 		kong.WithHyphenPrefixedParameters(true),
 		kong.Exit(func(code int) { panic(exitError(code)) }),
 		// Verbs that need the global flags take a *Globals in Run.
-		kong.Bind(&cli.Globals),
-	)
+		kong.Bind(g),
+	}
 }
 
 // parseAndRun turns kong's exits (help, usage errors) into statuses: help is 0,
 // a usage error is 125 like every other urun error.
-func parseAndRun(parser *kong.Kong, args []string) (status int) {
+func parseAndRun(parser *kong.Kong, g *Globals, args []string) (status int) {
 	defer func() {
 		if v := recover(); v != nil {
 			e, ok := v.(exitError)
@@ -143,7 +159,8 @@ func parseAndRun(parser *kong.Kong, args []string) (status int) {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return userns.StatusError
 	}
-	if g, ok := parser.Model.Target.Addr().Interface().(*CLI); ok {
+	trace.Mark("flags parsed")
+	if g != nil {
 		storeRoot = g.Root
 		if err := g.openLog(); err != nil {
 			report(err)

@@ -50,6 +50,9 @@ func (c *RmCmd) Run() error {
 // kill9 kills a running container and waits until its monitor has recorded
 // the end (and so has stopped its scope, slirp4netns and mounts).
 func kill9(st *store.Store, r *store.Record) error {
+	if r.HandedOff {
+		return killPid1(r)
+	}
 	if !r.Detached {
 		// A foreground urun killed with SIGKILL takes its container and
 		// everything of it along (Pdeathsig, PID namespace, the scope).

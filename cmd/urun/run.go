@@ -6,9 +6,11 @@ import (
 
 	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/image"
+	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
 	"github.com/urun-dev/urun/store"
+	"github.com/urun-dev/urun/userns"
 )
 
 // RunCmd is `urun run`: the flag groups shared with other verbs are embedded.
@@ -38,6 +40,11 @@ func (r *RunCmd) Run(g *Globals) error {
 	if err != nil {
 		return usageError(err)
 	}
+	if !bg.detach {
+		// The sealed copy of urun the init stage runs from, made while the
+		// flags become a spec (a detached run's monitor makes its own).
+		userns.PrepareStart()
+	}
 	o, defaultCmd, mark, err := r.options()
 	defer mark.Release()
 	if err != nil {
@@ -64,6 +71,7 @@ func (r *RunCmd) Run(g *Globals) error {
 		withTerminal(sp, os.Stdin)
 	}
 	withInit(sp, bg.init)
+	trace.Mark("spec built")
 	c := &container.Config{
 		ID: id, Spec: sp, DefaultCmd: defaultCmd,
 		Quiet: r.Quiet, Verbose: r.Verbose,

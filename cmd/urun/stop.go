@@ -30,6 +30,13 @@ func (s *StopCmd) Run() error {
 			fmt.Println(ref)
 			continue
 		}
+		if r.HandedOff && r.Status != store.Exited {
+			if err := stopPid1(r, time.Duration(s.Time)*time.Second); err != nil {
+				return usageError(err)
+			}
+			fmt.Println(ref)
+			continue
+		}
 		c, err := dial(st, r, "stop")
 		if err != nil {
 			return usageError(err)

@@ -1,10 +1,15 @@
-// Command bench times container start-up: each named command runs N times and
-// the table shows the median wall time and its ratio to a baseline. It also
-// samples the peak RSS of the urun parent while a container runs. Run it with
-// hack/bench.sh, which installs the peers and prepares the test user.
+// Command bench times container start-up: each named command runs N times,
+// interleaved (one run of each in turn, so a noisy moment of a shared machine
+// hits every row alike), and the table shows the median and minimum wall
+// time. Targets compare two rows; urun rows can be traced (URUN_TRACE) for
+// the median timeline of their phases. It also samples the peak RSS of the
+// urun parent while a container runs. Run it with hack/bench.sh, which
+// installs the peers and prepares the test user.
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"flag"
 	"fmt"
 	"os"
@@ -14,16 +19,42 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
+
+// row is one command: NAME=CMD, or NAME*K=CMD for K sequential runs per
+// sample (crun's "100 containers" measure).
+type row struct {
+	name  string
+	args  []string
+	times int
+	d     []time.Duration
+	err   error
+	// trace collects URUN_TRACE lines, by phase, of a traced row.
+	traced bool
+	phases map[string][]float64
+	order  map[string]float64
+	values map[string][]float64
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error { *l = append(*l, s); return nil }
 
 func main() {
 	n := flag.Int("n", 30, "runs per command")
+	seqN := flag.Int("seq-n", 3, "samples of a NAME*K row (each is K runs)")
 	uid := flag.Int("uid", -1, "run the commands as this uid (when started as root)")
 	gid := flag.Int("gid", -1, "and this gid")
 	base := flag.String("base", "", "name of the baseline command for the ratio column")
 	rss := flag.String("rss", "", "command (urun ... sleep 1) whose parent's peak RSS to sample")
+	var targets, traces listFlag
+	flag.Var(&targets, "target", "A/B<=X@min or @median: row A's time at most X times row B's (repeatable)")
+	flag.Var(&traces, "trace", "name of a urun row to run with URUN_TRACE: prints its median timeline (repeatable)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: bench [flags] NAME='cmd args...' ...")
+		fmt.Fprintln(os.Stderr, "usage: bench [flags] NAME='cmd args...' NAME*K='cmd' ...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -31,45 +62,77 @@ func main() {
 	if *uid >= 0 {
 		cred = &syscall.Credential{Uid: uint32(*uid), Gid: uint32(*gid), Groups: []uint32{}}
 	}
-	type row struct {
-		name   string
-		median time.Duration
-		min    time.Duration
-		err    error
-	}
-	var rows []row
+	var rows []*row
 	for _, a := range flag.Args() {
 		name, cmdline, ok := strings.Cut(a, "=")
 		if !ok {
 			fmt.Fprintf(os.Stderr, "bench: %q: want NAME=COMMAND\n", a)
 			os.Exit(2)
 		}
-		d, err := timeRuns(strings.Fields(cmdline), *n, cred)
-		r := row{name: name, err: err}
-		if err == nil {
-			r.median, r.min = d[len(d)/2], d[0]
+		r := &row{name: name, args: strings.Fields(cmdline), times: 1}
+		if nm, k, ok := strings.Cut(name, "*"); ok {
+			r.name = nm
+			if r.times, _ = strconv.Atoi(k); r.times < 1 {
+				r.times = 1
+			}
 		}
+		for _, t := range traces {
+			r.traced = r.traced || t == r.name
+		}
+		r.phases, r.order, r.values = map[string][]float64{}, map[string]float64{}, map[string][]float64{}
+		r.err = warmUp(r.args, cred)
 		rows = append(rows, r)
 	}
-	var baseline time.Duration
-	for _, r := range rows {
-		if r.name == *base && r.err == nil {
-			baseline = r.median
+	for i := 0; i < *n; i++ {
+		for _, r := range rows {
+			if r.err != nil || (r.times > 1 && i >= *seqN) {
+				continue
+			}
+			d, timed, err := r.runOnce(cred, i)
+			if r.err = err; timed {
+				r.d = append(r.d, d)
+			}
 		}
 	}
-	fmt.Printf("%-10s %12s %12s %10s\n", "runtime", "median", "min", "ratio")
+	byName := map[string]*row{}
+	for _, r := range rows {
+		sort.Slice(r.d, func(i, j int) bool { return r.d[i] < r.d[j] })
+		byName[r.name] = r
+	}
+	var baseline *row
+	if b := byName[*base]; b != nil && b.err == nil {
+		baseline = b
+	}
+	fmt.Printf("%-12s %12s %12s %14s %14s\n", "runtime", "median", "min", "median ratio", "min ratio")
 	for _, r := range rows {
 		if r.err != nil {
-			fmt.Printf("%-10s %s\n", r.name, r.err)
+			fmt.Printf("%-12s %s\n", r.name, r.err)
 			continue
 		}
-		ratio := "-"
-		if baseline > 0 {
-			ratio = fmt.Sprintf("%.2fx", float64(r.median)/float64(baseline))
+		mr, nr := "-", "-"
+		if baseline != nil {
+			mr = fmt.Sprintf("%.2fx", float64(r.median())/float64(baseline.median()))
+			nr = fmt.Sprintf("%.2fx", float64(r.min())/float64(baseline.min()))
 		}
-		fmt.Printf("%-10s %10.2fms %10.2fms %10s\n", r.name, ms(r.median), ms(r.min), ratio)
+		unit := ""
+		if r.times > 1 {
+			unit = fmt.Sprintf(" (%d runs)", r.times)
+		}
+		fmt.Printf("%-12s %10.2fms %10.2fms %14s %14s%s\n", r.name, ms(r.median()), ms(r.min()), mr, nr, unit)
 	}
-	fmt.Printf("(%d runs each, wall time from fork to exit)\n", *n)
+	fmt.Printf("(%d samples each (%d of a row of K runs), interleaved; wall time from fork to exit)\n", *n, min(*n, *seqN))
+	if len(targets) > 0 {
+		fmt.Println()
+		fmt.Printf("%-28s %10s %10s %s\n", "target", "measured", "limit", "held")
+	}
+	for _, t := range targets {
+		printTarget(t, byName)
+	}
+	for _, r := range rows {
+		if r.traced && r.err == nil {
+			r.printTimeline()
+		}
+	}
 	if *rss != "" {
 		hwm, err := peakRSS(strings.Fields(*rss), cred)
 		if err != nil {
@@ -78,6 +141,34 @@ func main() {
 			fmt.Printf("peak RSS of the urun parent while a container runs: %d KiB\n", hwm)
 		}
 	}
+}
+
+func (r *row) median() time.Duration { return r.d[len(r.d)/2] }
+func (r *row) min() time.Duration    { return r.d[0] }
+
+// printTarget prints a target A/B<=X@min|median and whether it holds.
+func printTarget(t string, rows map[string]*row) {
+	spec, how, _ := strings.Cut(t, "@")
+	pair, limS, ok := strings.Cut(spec, "<=")
+	a, b, ok2 := strings.Cut(pair, "/")
+	lim, err := strconv.ParseFloat(limS, 64)
+	ra, rb := rows[a], rows[b]
+	if !ok || !ok2 || err != nil || ra == nil || rb == nil || ra.err != nil || rb.err != nil {
+		fmt.Printf("%-28s not measured\n", t)
+		return
+	}
+	var x float64
+	if how == "median" {
+		x = float64(ra.median()) / float64(rb.median())
+	} else {
+		how = "min"
+		x = float64(ra.min()) / float64(rb.min())
+	}
+	held := "no"
+	if x <= lim {
+		held = "yes"
+	}
+	fmt.Printf("%-28s %9.2fx %9.2fx %s\n", a+"/"+b+" ("+how+")", x, lim, held)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -92,24 +183,107 @@ func command(args []string, cred *syscall.Credential) *exec.Cmd {
 	return cmd
 }
 
-func timeRuns(args []string, n int, cred *syscall.Credential) ([]time.Duration, error) {
+// warmUp runs args once, which also surfaces a broken set-up.
+func warmUp(args []string, cred *syscall.Credential) error {
 	if _, err := exec.LookPath(args[0]); err != nil {
-		return nil, fmt.Errorf("not available: %v", err)
+		return fmt.Errorf("not available: %v", err)
 	}
-	// One warm-up run, which also surfaces a broken set-up.
 	if out, err := command(args, cred).CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("fails: %v: %s", err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("fails: %v: %s", err, strings.TrimSpace(string(out)))
 	}
-	d := make([]time.Duration, 0, n)
-	for i := 0; i < n; i++ {
-		t0 := time.Now()
-		if err := command(args, cred).Run(); err != nil {
-			return nil, fmt.Errorf("run %d fails: %v", i, err)
+	return nil
+}
+
+// runOnce runs one sample; a traced sample is an extra run that is not
+// timed, so that the table never includes the trace's cost.
+func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, bool, error) {
+	if r.traced && i%3 == 0 {
+		cmd := command(r.args, cred)
+		var errb bytes.Buffer
+		cmd.Env = append(cmd.Env, "URUN_TRACE="+strconv.FormatInt(monotonic(), 10))
+		cmd.Stderr = &errb
+		if err := cmd.Run(); err != nil {
+			return 0, false, fmt.Errorf("traced run %d fails: %v", i, err)
 		}
-		d = append(d, time.Since(t0))
+		r.addTrace(errb.String())
 	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	return d, nil
+	t0 := time.Now()
+	for k := 0; k < r.times; k++ {
+		if err := command(r.args, cred).Run(); err != nil {
+			return 0, false, fmt.Errorf("run %d fails: %v", i, err)
+		}
+	}
+	return time.Since(t0), true, nil
+}
+
+func monotonic() int64 {
+	var ts unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts)
+	return ts.Nano()
+}
+
+// addTrace takes one run's URUN_TRACE lines:
+// "urun-trace: T ms +D  WHO what".
+func (r *row) addTrace(out string) {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	seen := map[string]int{}
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 6 || f[0] != "urun-trace:" || f[2] != "ms" {
+			continue
+		}
+		t, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			continue
+		}
+		what := strings.Join(f[5:], " ")
+		if i := strings.Index(what, " ("); i > 0 {
+			what = what[:i]
+		}
+		key := fmt.Sprintf("%-5s %s", f[4], what)
+		if name, v, ok := strings.Cut(key, " = "); ok {
+			if x, err := strconv.ParseFloat(v, 64); err == nil {
+				r.values[name] = append(r.values[name], x)
+			}
+			continue
+		}
+		// A phase seen twice in one run (two mounts of one type) keeps
+		// both, numbered.
+		if seen[key]++; seen[key] > 1 {
+			key += fmt.Sprintf(" #%d", seen[key])
+		}
+		r.phases[key] = append(r.phases[key], t)
+	}
+}
+
+func median(x []float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func (r *row) printTimeline() {
+	type ph struct {
+		key string
+		t   float64
+	}
+	var ps []ph
+	for k, v := range r.phases {
+		ps = append(ps, ph{k, median(v)})
+	}
+	if len(ps) == 0 {
+		return
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].t < ps[j].t })
+	fmt.Printf("\n== median timeline of %q (URUN_TRACE, %d traced runs; ms from the fork of urun)\n", r.name, len(r.phases[ps[0].key]))
+	prev := 0.0
+	for _, p := range ps {
+		fmt.Printf("%9.3f %+8.3f  %s\n", p.t, p.t-prev, p.key)
+		prev = p.t
+	}
+	for k, v := range r.values {
+		fmt.Printf("median %s: %.0f\n", strings.Join(strings.Fields(k), " "), median(v))
+	}
 }
 
 // peakRSS starts args and reads VmHWM of the process halfway through its run.

@@ -30,6 +30,9 @@ work=$(mktemp -d /tmp/urun-oci-baseline.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
 mkdir "$work/state" "$work/tmp"
+# A runtime state directory is private (runc makes its own 0700; urun
+# refuses one that others can read).
+chmod 700 "$work/state"
 # The runtime's state directory is the wrapper's, not the runtime's
 # default (/run/crun, /run/runc), so two runs never meet.
 printf '#!/bin/sh\nexec %s --root %s' "$(printf '%q ' "$1")" "$work/state" >"$work/runtime"
