@@ -150,9 +150,21 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	if !sameUser {
 		args = append(args, "-U")
 	}
-	args = append(args, "-m", "-p", "-i", "-u", "-C")
-	if o.NetNS {
-		args = append(args, "-n")
+	// Likewise every namespace the container shares with the caller (an
+	// OCI config may list no cgroup or IPC namespace): entering one's own
+	// again is pointless, and for the host's, owned by the initial user
+	// namespace, the kernel refuses it (EPERM) from inside the container's.
+	for _, ns := range []struct{ name, flag string }{{"mnt", "-m"}, {"pid", "-p"}, {"ipc", "-i"}, {"uts", "-u"}, {"cgroup", "-C"}, {"net", "-n"}} {
+		if ns.name == "net" && !o.NetNS {
+			continue
+		}
+		same, err := sameNamespace(o.PID, ns.name)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			args = append(args, ns.flag)
+		}
 	}
 	args = append(args, creds...)
 	args = append(args, "--")
