@@ -299,7 +299,7 @@ func execError(name string, err error) *InitError {
 	switch {
 	case errors.Is(err, unix.ENOENT):
 		if strings.Contains(name, "/") {
-			return &InitError{StatusNotFound, fmt.Sprintf("%q: no such file in the container", name)}
+			return &InitError{StatusNotFound, fmt.Sprintf("%q: no such file or directory in the container", name)}
 		}
 		return &InitError{StatusNotFound, fmt.Sprintf("%q: executable file not found in the container's $PATH", name)}
 	case errors.Is(err, unix.EACCES), errors.Is(err, unix.EPERM), errors.Is(err, unix.ENOEXEC), errors.Is(err, unix.EISDIR):
