@@ -112,7 +112,8 @@ func waitForExe(t *testing.T, pid int, argv0 string, done <-chan struct{}) int {
 // container's PID 1. From inside the container (nsenter into all its
 // namespaces) /proc/1/exe must then be a sealed copy: not the host binary's
 // inode, and neither writable nor reopenable for writing. The host binary is
-// unchanged afterwards. A binary on a read-only file system is not copied:
+// unchanged afterwards. A binary of root's that only root may write is not
+// copied: no id of the container can write it. A binary on a read-only file system is not copied:
 // there /proc/1/exe is the host file on its read-only mount, which stops
 // writes even after urun exits (ETXTBSY stops them only while it runs).
 //
@@ -140,6 +141,22 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		}
 		if got["devino"] == "" || got["devino"] == fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
 			t.Errorf("an O_PATH handle on /proc/1/exe is inode %q: the host binary's (%d:%d), or none", got["devino"], hostSt.Dev, hostSt.Ino)
+		}
+	})
+	t.Run("binary of root's", func(t *testing.T) {
+		// The shared binary the harness installed as root, mode 0755: no
+		// id of the container (the user, its subordinate ids) may write
+		// it, so urun runs it as is, and the attack still cannot write it.
+		var st unix.Stat_t
+		if err := unix.Stat(e.Bin, &st); err != nil {
+			t.Fatal(err)
+		}
+		if st.Uid != 0 || st.Mode&0o022 != 0 {
+			t.Skipf("SKIP: %s is not a binary of root's writable by root alone (uid %d, mode %o)", e.Bin, st.Uid, st.Mode&0o7777)
+		}
+		got, hostSt := scriptAttack(t, e, e.Bin, e.Command(args...))
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("/proc/1/exe is inode %q (%s), want the host binary %d:%d, not a copy", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
 	})
 	t.Run("read-only file system", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,7 +18,9 @@ var rootBase = "/run/urun"
 
 // Base returns the store's base directory for the calling user, creating it:
 // override when it is not "" (an engine's --root), for root /run/urun, for
-// others $XDG_RUNTIME_DIR/urun when the runtime dir is theirs and private,
+// others (and root of a user namespace: rootless podman calls `state ID`
+// so, with the user's XDG_RUNTIME_DIR, as crun does) $XDG_RUNTIME_DIR/urun
+// when the runtime dir is theirs and private,
 // otherwise /tmp/urun-UID. Each is checked to be a real directory owned by
 // the user with mode 0700, because another user who could plant it could read
 // or swap the containers' files.
@@ -35,7 +38,7 @@ func Base(override string) (string, error) {
 		}
 		return ensure(abs, uid)
 	}
-	if uid == 0 {
+	if uid == 0 && !inUserNS() {
 		return ensure(rootBase, uid)
 	}
 	if rt := os.Getenv("XDG_RUNTIME_DIR"); rt != "" && privateDir(rt, uid) == nil {
@@ -87,4 +90,22 @@ func owner(uid uint32) string {
 		s += " (" + u.Username + ")"
 	}
 	return s
+}
+
+// inUserNS reports whether urun runs in a user namespace other than the
+// initial one, whose uid map is the whole range: its root is not the host's
+// root, and /run/urun is not its own.
+func inUserNS() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	return !isInitialUIDMap(string(b))
+}
+
+// isInitialUIDMap reports whether a uid_map is the initial namespace's
+// "0 0 4294967295".
+func isInitialUIDMap(m string) bool {
+	f := strings.Fields(m)
+	return len(f) == 3 && f[0] == "0" && f[1] == "0" && f[2] == "4294967295"
 }

@@ -172,6 +172,19 @@ func TestStartTime(t *testing.T) {
 	}
 }
 
+func TestIsInitialUIDMap(t *testing.T) {
+	for m, want := range map[string]bool{
+		"         0          0 4294967295\n":                                   true,
+		"         0       1001          1\n         1     100000      65535\n": false,
+		"0 0 65536\n": false,
+		"":            false,
+	} {
+		if got := isInitialUIDMap(m); got != want {
+			t.Errorf("isInitialUIDMap(%q) = %v, want %v", m, got, want)
+		}
+	}
+}
+
 func TestHandedOffLivesWithItsPid1(t *testing.T) {
 	s := newStore(t)
 	cmd := exec.Command("true")

@@ -100,6 +100,14 @@ func setCaps(c *specs.LinuxCapabilities) error {
 		return fmt.Errorf("setting capabilities: %w", err)
 	}
 	for _, n := range c.Ambient {
+		// The kernel raises an ambient capability only if it is both
+		// permitted and inheritable. runc's own `spec --rootless` asks
+		// for ambient capabilities without inheritable ones; runc and
+		// crun then skip them rather than fail, and so does urun (the
+		// command cannot have gained them anyway).
+		if b := capNames[n]; data[b/32].Inheritable&(1<<(b%32)) == 0 || data[b/32].Permitted&(1<<(b%32)) == 0 {
+			continue
+		}
 		if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(capNames[n]), 0, 0); err != nil {
 			return fmt.Errorf("raising the ambient capability %s: %w", n, err)
 		}

@@ -147,23 +147,17 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	closers = append(closers, errW)
 
 	args := []string{"nsenter", "-t", strconv.Itoa(o.PID)}
-	if !sameUser {
-		args = append(args, "-U")
+	// A namespace the container shares with urun is not entered: rootless
+	// podman's containers are in podman's user namespace, which urun is in
+	// too (setns into one's own user namespace fails with EINVAL), and may
+	// share its cgroup namespace, owned by the host's (EPERM).
+	kinds := []struct{ flag, ns string }{{"-U", "user"}, {"-m", "mnt"}, {"-p", "pid"}, {"-i", "ipc"}, {"-u", "uts"}, {"-C", "cgroup"}}
+	if o.NetNS {
+		kinds = append(kinds, struct{ flag, ns string }{"-n", "net"})
 	}
-	// Likewise every namespace the container shares with the caller (an
-	// OCI config may list no cgroup or IPC namespace): entering one's own
-	// again is pointless, and for the host's, owned by the initial user
-	// namespace, the kernel refuses it (EPERM) from inside the container's.
-	for _, ns := range []struct{ name, flag string }{{"mnt", "-m"}, {"pid", "-p"}, {"ipc", "-i"}, {"uts", "-u"}, {"cgroup", "-C"}, {"net", "-n"}} {
-		if ns.name == "net" && !o.NetNS {
-			continue
-		}
-		same, err := sameNamespace(o.PID, ns.name)
-		if err != nil {
-			return nil, err
-		}
-		if !same {
-			args = append(args, ns.flag)
+	for _, k := range kinds {
+		if !sameNS(o.PID, k.ns) {
+			args = append(args, k.flag)
 		}
 	}
 	args = append(args, creds...)
@@ -578,4 +572,14 @@ func seqpacketPair(name string) (a, b *os.File, err error) {
 		return nil, nil, fmt.Errorf("making the %s socket: %w", name, err)
 	}
 	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name), nil
+}
+
+// sameNS reports whether process pid is in this process's namespace of the
+// kind given (a /proc/PID/ns name); false when either cannot be read.
+func sameNS(pid int, kind string) bool {
+	var a, b unix.Stat_t
+	if unix.Stat("/proc/self/ns/"+kind, &a) != nil || unix.Stat("/proc/"+strconv.Itoa(pid)+"/ns/"+kind, &b) != nil {
+		return false
+	}
+	return a.Dev == b.Dev && a.Ino == b.Ino
 }

@@ -66,6 +66,12 @@ func RunInit() {
 	// needs from the host (the state directory), and wait for its go.
 	var goByte [1]byte
 	if c.Gated {
+		// An engine learns that the command is missing from create, as
+		// with runc and crun: podman maps the error text of create to 127,
+		// while a failed start is only "start failed".
+		if ie := checkCommand(c.Spec.Process); ie != nil {
+			fail(errPipe, ie)
+		}
 		holdSignals()
 	}
 	if _, err := errPipe.Write([]byte{createdByte}); err != nil {
@@ -293,6 +299,23 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 	}
 	err = unix.Exec(path, p.Args, p.Env)
 	return execError(p.Args[0], err)
+}
+
+// checkCommand fails with execError's message when p's command does not
+// exist in the container (the exec would fail with ENOENT).
+func checkCommand(p *specs.Process) *InitError {
+	if p == nil || len(p.Args) == 0 {
+		return nil
+	}
+	path, err := lookPath(p.Args[0], p.Env)
+	if err == nil {
+		var st unix.Stat_t
+		err = unix.Stat(path, &st)
+	}
+	if errors.Is(err, unix.ENOENT) {
+		return execError(p.Args[0], unix.ENOENT)
+	}
+	return nil
 }
 
 func execError(name string, err error) *InitError {

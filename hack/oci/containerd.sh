@@ -38,11 +38,21 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-c="ctr --address $work/containerd.sock"
+# Every ctr call has a timeout: a runtime whose PID 1 the shim cannot reap
+# would leave `ctr run` waiting for an exit forever.
+c="timeout 60 ctr --address $work/containerd.sock"
 for _ in $(seq 50); do $c version >/dev/null 2>&1 && break; sleep 0.2; done
-check() { name=$1; shift; if out=$("$@" 2>&1); then echo "PASS $name"; else echo "FAIL $name: $(echo "$out" | tail -3 | tr '\n' ' ')"; fi; }
+failed=0
+check() { name=$1; shift; if out=$("$@" 2>&1); then echo "PASS $name"; else echo "FAIL $name: $(echo "$out" | tail -3 | tr '\n' ' ')"; failed=1; fi; }
 check run-echo sh -c "[ \"\$($c run --rm --runc-binary $runtime --rootfs $work/rootfs echo1 /bin/echo hi)\" = hi ]"
 check exit-status sh -c "$c run --rm --runc-binary $runtime --rootfs $work/rootfs exit3 /bin/sh -c 'exit 3'; [ \$? = 3 ]"
+# After the kill, wait until the shim has seen the exit (STOPPED), then
+# delete: a task is deleted only once it stopped.
 check exec-kill-delete sh -c "$c run -d --runc-binary $runtime --rootfs $work/rootfs long /bin/sleep 600 &&
 	[ \"\$($c task exec --exec-id e1 long /bin/echo inside)\" = inside ] &&
-	$c task kill -s SIGKILL long && sleep 1 && $c task delete long && $c container delete long"
+	$c task kill -s SIGKILL long &&
+	for i in \$(seq 100); do $c task ls | grep -q '^long .*STOPPED' && break; sleep 0.1; done &&
+	$c task delete long && $c container delete long"
+check nothing-left sh -c "[ -z \"\$($c container ls -q)\" ] || { $c container ls; exit 1; }"
+[ $failed = 0 ] || { echo "containerd.sh: last lines of containerd's log:" >&2; tail -n 20 "$work/containerd.log" >&2; }
+exit $failed

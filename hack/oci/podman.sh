@@ -55,7 +55,10 @@ CHECKS
 # mounts then form peer groups of their own, never the host's. A PID
 # namespace too: whatever podman leaves running (its pause process, conmon)
 # dies with it.
-unshare -m -p --fork --mount-proc bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; mount --make-rshared /; exec bash -c "$0"' "P='$p'; $checks"
+unshare -m -p --fork --mount-proc bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; mount --make-rshared /; exec bash -c "$0"' "P='$p'; $checks" | tee "$work/out"
 rc=$?
+# The status is the checks': a check that failed fails the script.
+grep -q '^FAIL' "$work/out" && rc=1
+grep -q '^PASS' "$work/out" || rc=1
 cleanup
 exit $rc

@@ -68,6 +68,9 @@ log "debootstrap bookworm from $MIRROR (debs cached in $CACHE/debs)"
 PKGS=systemd,systemd-sysv,dbus,dbus-user-session,libpam-systemd,uidmap,slirp4netns,iproute2
 PKGS=$PKGS,linux-image-amd64,initramfs-tools,busybox-static,openssh-server,procps,kmod,udev
 PKGS=$PKGS,util-linux,ca-certificates,less
+# containerd and runc: hack/oci/containerd.sh runs there as root, where the
+# cgroups are the guest's own (the host's belong to its supervisor).
+PKGS=$PKGS,containerd,runc
 
 # Everything that mounts (debootstrap's /proc and /sys in the target, our own
 # binds) happens in a private mount namespace, so an interrupted build leaves
@@ -111,10 +114,11 @@ ln -sf /lib/systemd/system/systemd-networkd.service \
 	"$ROOT/etc/systemd/system/multi-user.target.wants/systemd-networkd.service"
 echo "nameserver 10.0.2.3" >"$ROOT/etc/resolv.conf"
 
-# Units that only cost time in a throwaway VM.
+# Units that only cost time in a throwaway VM (containerd.sh starts a private
+# containerd of its own).
 for u in apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer e2scrub_reap.service \
 	fstrim.timer systemd-networkd-wait-online.service serial-getty@ttyS0.service \
-	getty@tty1.service systemd-timesyncd.service; do
+	getty@tty1.service systemd-timesyncd.service containerd.service; do
 	ln -sf /dev/null "$ROOT/etc/systemd/system/$u"
 done
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Builds what the VM runs into DIR (the directory shared with the guest at
 # /mnt/urun): the urun binary, the cgroup test binaries (go test -c), the bench
-# tool, hack/mkrootfs.sh, and guest-tests.sh, which runs the tests in the guest.
+# tool, hack/mkrootfs.sh, guest-tests.sh, which runs the tests in the guest, and
+# hack/oci/containerd.sh, the containerd check (as root in the guest).
 #
 #   hack/vm/stage.sh DIR
 set -euo pipefail
@@ -16,3 +17,7 @@ go test -c -o "$dir/cgroup.test" ./integration/cgroup
 go build -o "$dir/bench" ./hack/bench
 install -m 755 hack/mkrootfs.sh "$dir/mkrootfs.sh"
 install -m 755 hack/vm/guest-tests.sh "$dir/guest-tests.sh"
+# The containerd check, in the repository's layout (it finds mkrootfs.sh
+# beside it as in a checkout).
+install -D -m 755 hack/oci/containerd.sh "$dir/hack/oci/containerd.sh"
+install -D -m 755 hack/mkrootfs.sh "$dir/hack/mkrootfs.sh"

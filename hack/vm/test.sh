@@ -2,7 +2,8 @@
 # `make test-vm`: builds urun and the cgroup tests, boots the VM test bed once,
 # runs the tests there as the unprivileged test user (real systemd user
 # manager, cgroup v2), then the scope and OOM tests again as root (system
-# manager), and ends with a count line. Exit status 0 only if all passed.
+# manager), then containerd driving urun (hack/oci/containerd.sh, as root),
+# and ends with a count line. Exit status 0 only if all passed.
 #
 # Without qemu or debootstrap, and not root to install them, it prints SKIP
 # and exits 0; CI runs as root and installs them (hack/vm/deps.sh).
@@ -31,6 +32,11 @@ vm_start "$share"
 status=0
 vm_exec sh -c 'cd /mnt/urun && ./guest-tests.sh' 2>&1 | tee "$log" || status=1
 vm_root sh -c 'cd /mnt/urun && ./guest-tests.sh "TestHostMounts|TestScope|TestOOM|TestMemoryLimit|TestBadLimits"' 2>&1 | tee -a "$log" || status=1
+# containerd as root with urun as the runc binary of its shim (issue 13): the
+# guest's cgroups are its own, unlike the host's. Its PASS/FAIL lines are
+# counted with the tests'.
+vm_root sh -c 'cd /mnt/urun && hack/oci/containerd.sh /mnt/urun/urun' 2>&1 |
+	sed -u -e 's|^PASS |--- PASS: containerd/|' -e 's|^FAIL |--- FAIL: containerd/|' | tee -a "$log" || status=1
 # Last, since it changes the guest: a user manager without the cpu controller.
 vm_root sh -c 'printf "[Service]\nDelegate=\nDelegate=memory pids\n" >/etc/systemd/system/user@.service.d/delegate.conf &&
 	systemctl daemon-reload && systemctl restart user@'"$VM_UID"'.service &&
