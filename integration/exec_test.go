@@ -290,17 +290,30 @@ func TestExecHasTheContainersConfinement(t *testing.T) {
 func TestExecDetached(t *testing.T) {
 	e := user(t)
 	b := startBox(t, e, "--network", "none")
-	if r := b.exec("", []string{"-d"}, "sh", "-c", "echo started > /tmp/detached; exec sleep 1000"); r.Status != 0 || r.Stdout != "" {
-		t.Fatalf("exec -d: status %d, %q %q", r.Status, r.Stdout, r.Stderr)
+	// The detached process keeps exec's stdout, as with runc: a file here.
+	outFile := filepath.Join(e.TempDir(t), "out")
+	out, err := os.Create(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	cmd := e.Command(append(b.args("-d"), "sh", "-c", "echo started > /tmp/detached; echo to-stdout; exec sleep 1000")...)
+	// Not a pipe for stderr either: the process holds it as long as it runs.
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Run(); err != nil {
+		got, _ := os.ReadFile(outFile)
+		t.Fatalf("exec -d: %v, %q", err, got)
 	}
 	var ps string
 	for i := 0; i < 1000; i++ { // a hang guard, not a measure
-		if ps = b.sh("ps -o comm; cat /tmp/detached 2>/dev/null"); strings.Count(ps, "sleep") == 2 && strings.Contains(ps, "started") {
+		got, _ := os.ReadFile(outFile)
+		if ps = b.sh("ps -o comm; cat /tmp/detached 2>/dev/null"); strings.Count(ps, "sleep") == 2 && strings.Contains(ps, "started") && string(got) == "to-stdout\n" {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Errorf("the detached process is not running in the container:\n%s", ps)
+	got, _ := os.ReadFile(outFile)
+	t.Errorf("the detached process is not running in the container, or did not write to exec's stdout (%q):\n%s", got, ps)
 }
 
 // TestExecTerminal: `exec -it ID sh` through a real pty gets a terminal of

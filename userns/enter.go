@@ -96,9 +96,20 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 	if err != nil {
 		return nil, err
 	}
-	creds, err := enterCredentials(o.PID)
+	// A container of an engine that runs in a user namespace of its own
+	// (rootless podman's: the runtime is root there, and the config asks
+	// for no new one) shares the caller's: setns(2) refuses to enter the
+	// namespace a process is already in (EINVAL), and there is nothing to
+	// change in its credentials.
+	sameUser, err := sameNamespace(o.PID, "user")
 	if err != nil {
 		return nil, err
+	}
+	var creds []string
+	if !sameUser {
+		if creds, err = enterCredentials(o.PID); err != nil {
+			return nil, err
+		}
 	}
 	var closers []io.Closer
 	defer func() {
@@ -486,6 +497,22 @@ func enterCredentials(pid int) ([]string, error) {
 		return nil, errors.New("the container maps no root (keep-id without subordinate ids): urun exec cannot give a process its capabilities there; ask an admin for /etc/subuid and /etc/subgid ranges")
 	}
 	return []string{"-S", "0", "-G", "0"}, nil
+}
+
+// sameNamespace reports whether the process pid is in this process's
+// namespace of type ns (a /proc/PID/ns name).
+func sameNamespace(pid int, ns string) (bool, error) {
+	var self, other unix.Stat_t
+	if err := unix.Stat("/proc/self/ns/"+ns, &self); err != nil {
+		return false, fmt.Errorf("reading urun's %s namespace: %w", ns, err)
+	}
+	if err := unix.Stat(fmt.Sprintf("/proc/%d/ns/%s", pid, ns), &other); err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ESRCH) {
+			return false, errors.New("the container's PID 1 is gone: the container is not running")
+		}
+		return false, fmt.Errorf("reading the container's %s namespace: %w", ns, err)
+	}
+	return self.Dev == other.Dev && self.Ino == other.Ino, nil
 }
 
 // idMap is a /proc/PID/uid_map or gid_map: lines "inside outside count".
