@@ -174,6 +174,13 @@ func TestAttachThenDetachKeys(t *testing.T) {
 func TestStopShellIgnoringTERM(t *testing.T) {
 	e := user(t)
 	id := detached(t, e, e.Rootfs, "sh", "-c", `trap "" TERM; echo ready; while :; do sleep 1; done`)
+	// Stop once the trap is set: a TERM before it would end the shell.
+	for i := 0; !strings.Contains(e.MustRun(t, "logs", id), "ready"); i++ {
+		if i == 600 {
+			t.Fatal("the shell did not print ready within a minute")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	e.MustRun(t, "stop", "-t", "1", id)
 	out := e.MustRun(t, "ps", "-a")
 	if !regexp.MustCompile(id + `.*Exited \(137\)`).MatchString(out) {
