@@ -602,16 +602,14 @@ func TestOCIBadInputIsOneLine(t *testing.T) {
 			checkJSONLog(t, log, c.want)
 		})
 	}
-	// A command that is not there fails start with the line engines map
-	// to 127 (podman: "executable file not found in").
+	// A command that is not there fails create (as runc's init looks it up
+	// before the start gate) with status 127 and the line engines map to
+	// 127 (podman: "executable file not found in"), and leaves nothing.
 	nf := edit(func(s *specs.Spec) { s.Process.Args = []string{"no-such-command"} })
 	ociCleanup(t, e, "notfound")
-	mustCreate(t, e, "create", "--bundle", nf, "notfound")
-	if r := e.Run(t, "", "start", "notfound"); r.Status == 0 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "executable file not found in") {
-		t.Errorf("start of a missing command: status %d, %q; want one line with \"executable file not found in\"", r.Status, r.Stderr)
+	if r, _, _ := ociCreate(t, e, "create", "--bundle", nf, "notfound"); r.Status != 127 || strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, "executable file not found in") {
+		t.Errorf("create of a missing command: status %d, %q; want 127 and one line with \"executable file not found in\"", r.Status, r.Stderr)
 	}
-	waitStatus(t, e, "notfound", specs.StateStopped)
-	e.MustRun(t, "delete", "notfound")
 	ociGone(t, e, "notfound")
 
 	// start of a container that is not created (it ran and stopped).
