@@ -41,6 +41,9 @@ if [ -z "$results" ]; then
 	urun=$(cd "$(dirname "$urun")" && pwd)/$(basename "$urun")
 	out=${out:-$(mktemp -d /tmp/urun-oci-compare.XXXXXX)}
 	mkdir -p "$out"
+	# The userns runs write their results as the test user (mktemp makes
+	# the directory 0700, root's).
+	chmod 755 "$out"
 	results=$out
 	for mode in $modes; do
 		for k in $(seq 1 "$runs"); do
