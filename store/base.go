@@ -36,6 +36,12 @@ func Base(override string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("store directory %q: %w", override, err)
 		}
+		// An engine names a directory of its own whose parents may not
+		// exist yet (containerd's shim: /run/containerd/runc/NAMESPACE),
+		// and runc makes them.
+		if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+			return "", fmt.Errorf("creating the state directory %s: %w", abs, err)
+		}
 		return ensure(abs, uid)
 	}
 	if uid == 0 && !inUserNS() {

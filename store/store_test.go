@@ -213,3 +213,17 @@ func TestHandedOffLivesWithItsPid1(t *testing.T) {
 		t.Errorf("handed off, PID 1 gone: %+v, %v; want exited, no error", r, err)
 	}
 }
+
+func TestBaseMakesTheParentsOfAnEnginesRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "containerd", "runc", "default")
+	got, err := Base(root)
+	if err != nil {
+		t.Fatalf("Base(%s): %v", root, err)
+	}
+	if got != root {
+		t.Errorf("Base(%s) = %s", root, got)
+	}
+	if st, err := os.Stat(root); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
+		t.Errorf("%s: %v %v", root, st, err)
+	}
+}
