@@ -13,18 +13,8 @@ set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench-exec: run as root (it drops to the test user uruntest)" >&2; exit 1; }
 uid=$(id -u uruntest) gid=$(id -g uruntest)
-if [ $# -ge 1 ]; then
-	work=$1
-else
-	hack/mkuser.sh >/dev/null
-	work=$(mktemp -d /tmp/urun-bench-exec.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
-	chmod 755 "$work"
-	install -m 755 bin/urun "$work/urun"
-	CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench
-	mkdir "$work/rootfs" && chown "$uid:$gid" "$work/rootfs"
-	setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null
-fi
+. hack/benchwork.sh
+bench_work bench-exec "$@"
 n=${BENCH_RUNS:-30}
 # The bench tool runs its commands with HOME=/tmp and no XDG_RUNTIME_DIR:
 # the container is started the same way, so exec finds it in the same store.
@@ -32,7 +22,7 @@ setpriv --reuid="$uid" --regid="$gid" --clear-groups env -i PATH=/usr/bin:/bin H
 	"$work/urun" run -q --network none "$work/rootfs" sleep 1000 </dev/null >/dev/null 2>&1 &
 runpid=$!
 stop() { kill -TERM "$runpid" 2>/dev/null || true; wait "$runpid" 2>/dev/null || true; }
-trap 'stop; [ $# -ge 1 ] || rm -rf "$work"' EXIT
+trap 'stop; [ -z "$own_work" ] || rm -rf "$work"' EXIT
 rec=""
 i=0
 while [ $i -lt 600 ]; do

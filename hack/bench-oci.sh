@@ -25,17 +25,8 @@ command -v runc >/dev/null || need="$need runc"
 if [ -n "$need" ]; then apt-get install -y -qq $need >/dev/null; fi
 hack/mkuser.sh >/dev/null
 uid=$(id -u uruntest) gid=$(id -g uruntest)
-if [ $# -ge 1 ]; then
-	work=$1
-else
-	work=$(mktemp -d /tmp/urun-bench-oci.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
-	chmod 755 "$work"
-	install -m 755 bin/urun "$work/urun"
-	CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench
-	mkdir "$work/rootfs" && chown "$uid:$gid" "$work/rootfs"
-	setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null
-fi
+. hack/benchwork.sh
+bench_work bench-oci "$@"
 n=${BENCH_RUNS:-30}
 b=$work/oci
 rm -rf "$b"

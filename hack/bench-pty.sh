@@ -15,17 +15,8 @@ cd "$(dirname "$0")/.."
 command -v script >/dev/null || apt-get install -y -qq bsdutils >/dev/null
 uid=$(id -u uruntest) gid=$(id -g uruntest)
 as_user() { setpriv --reuid="$uid" --regid="$gid" --clear-groups "$@"; }
-if [ $# -ge 1 ]; then
-	work=$1
-else
-	hack/mkuser.sh >/dev/null
-	work=$(mktemp -d /tmp/urun-bench-pty.XXXXXX)
-	trap 'rm -rf "$work"' EXIT
-	chmod 755 "$work"
-	install -m 755 bin/urun "$work/urun"
-	mkdir "$work/rootfs" && chown "$uid:$gid" "$work/rootfs"
-	as_user hack/mkrootfs.sh "$work/rootfs" >/dev/null
-fi
+. hack/benchwork.sh
+bench_work bench-pty "$@"
 mb=${BENCH_PTY_MB:-128}
 runs=${BENCH_RUNS_PTY:-3}
 big=$work/rootfs/pty-bench.txt

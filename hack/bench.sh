@@ -11,14 +11,9 @@ command -v crun >/dev/null || need="$need crun"
 if [ -n "$need" ]; then apt-get install -y -qq $need >/dev/null; fi
 hack/mkuser.sh >/dev/null
 uid=$(id -u uruntest) gid=$(id -g uruntest)
-work=$(mktemp -d /tmp/urun-bench.XXXXXX)
-trap 'rm -rf "$work"' EXIT
-chmod 755 "$work"
-install -m 755 bin/urun "$work/urun"
-CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench
-mkdir "$work/rootfs" "$work/bundle"
-chown "$uid:$gid" "$work/rootfs" "$work/bundle"
-setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null
+. hack/benchwork.sh
+bench_work bench
+mkdir "$work/bundle" && chown "$uid:$gid" "$work/bundle"
 # crun's rootless config, pointed at the same rootfs, no terminal.
 (cd "$work/bundle" && setpriv --reuid="$uid" --regid="$gid" --clear-groups crun spec --rootless)
 sed -i -e 's|"path": "rootfs"|"path": "'"$work"'/rootfs"|' -e 's|"terminal": true|"terminal": false|' \

@@ -1,0 +1,21 @@
+# benchwork.sh, sourced by the bench scripts (sh). bench_work NAME [WORK]
+# sets $work to WORK, bench.sh's directory (urun, the bench tool and a
+# busybox rootfs owned by the test user), or, run alone, makes such a
+# directory from bin/urun, removed at exit; own_work is 1 then. Needs $uid
+# and $gid (the test user's). Not named bench-*.sh: bench.sh runs those.
+bench_work() {
+	own_work=""
+	if [ $# -ge 2 ]; then
+		work=$2
+		return
+	fi
+	hack/mkuser.sh >/dev/null
+	work=$(mktemp -d "/tmp/urun-$1.XXXXXX")
+	own_work=1
+	trap 'rm -rf "$work"' EXIT
+	chmod 755 "$work"
+	install -m 755 bin/urun "$work/urun"
+	CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench
+	mkdir "$work/rootfs" && chown "$uid:$gid" "$work/rootfs"
+	setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null
+}
