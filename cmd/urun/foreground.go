@@ -58,14 +58,23 @@ func stopForeground(r *store.Record, timeout time.Duration) error {
 		return err
 	}
 	defer unix.Close(fd)
-	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil {
-		return fmt.Errorf("stopping container %s: %w", r.Name, err)
-	}
-	if exited(fd, timeout) {
-		return nil
+	return terminate(fd, r.Name, timeout)
+}
+
+// terminate ends the process of pidfd fd, which stands for container name,
+// and returns once it has ended: SIGTERM, then SIGKILL after grace; SIGKILL
+// at once when grace < 0. A process already gone counts as ended.
+func terminate(fd int, name string, grace time.Duration) error {
+	if grace >= 0 {
+		if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil && err != unix.ESRCH {
+			return fmt.Errorf("stopping container %s: %w", name, err)
+		}
+		if exited(fd, grace) {
+			return nil
+		}
 	}
 	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("killing container %s: %w", r.Name, err)
+		return fmt.Errorf("killing container %s: %w", name, err)
 	}
 	exited(fd, -1)
 	return nil

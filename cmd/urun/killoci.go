@@ -115,40 +115,16 @@ func signalPid1(r *store.Record, sig unix.Signal) error {
 	return nil
 }
 
-// killPid1 kills a handed-off container and returns once its PID 1 has
-// ended (with it the PID namespace, its mounts and, once empty, its scope).
-func killPid1(r *store.Record) error {
-	fd, err := openPid1(r, "kill")
+// endPid1 ends a handed-off container and returns once its PID 1 has
+// ended (with it the PID namespace, its mounts and, once empty, its scope):
+// SIGTERM, then SIGKILL after grace; SIGKILL at once when grace < 0 (rm -f).
+func endPid1(r *store.Record, verb string, grace time.Duration) error {
+	fd, err := openPid1(r, verb)
 	if err != nil {
 		return nil // gone already
 	}
 	defer unix.Close(fd)
-	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("killing container %s: %w", r.ID, err)
-	}
-	exited(fd, -1)
-	return nil
-}
-
-// stopPid1 stops a handed-off container: SIGTERM, SIGKILL after timeout,
-// and returns once PID 1 has ended.
-func stopPid1(r *store.Record, timeout time.Duration) error {
-	fd, err := openPid1(r, "stop")
-	if err != nil {
-		return nil // gone already
-	}
-	defer unix.Close(fd)
-	if err := unix.PidfdSendSignal(fd, unix.SIGTERM, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("stopping container %s: %w", r.ID, err)
-	}
-	if exited(fd, timeout) {
-		return nil
-	}
-	if err := unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0); err != nil && err != unix.ESRCH {
-		return fmt.Errorf("killing container %s: %w", r.ID, err)
-	}
-	exited(fd, -1)
-	return nil
+	return terminate(fd, r.ID, grace)
 }
 
 // sendSignal asks the monitor of r to pass sig to its PID 1 (or signals it

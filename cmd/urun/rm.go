@@ -51,7 +51,7 @@ func (c *RmCmd) Run() error {
 // the end (and so has stopped its scope, slirp4netns and mounts).
 func kill9(st *store.Store, r *store.Record) error {
 	if r.HandedOff {
-		return killPid1(r)
+		return endPid1(r, "kill", -1)
 	}
 	if !r.Detached {
 		// A foreground urun killed with SIGKILL takes its container and

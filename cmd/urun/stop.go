@@ -31,7 +31,7 @@ func (s *StopCmd) Run() error {
 			continue
 		}
 		if r.HandedOff && r.Status != store.Exited {
-			if err := stopPid1(r, time.Duration(s.Time)*time.Second); err != nil {
+			if err := endPid1(r, "stop", time.Duration(s.Time)*time.Second); err != nil {
 				return usageError(err)
 			}
 			fmt.Println(ref)
