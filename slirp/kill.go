@@ -1,13 +1,13 @@
 package slirp
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/urun-dev/urun/internal/procstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -87,18 +87,14 @@ func exiting(dir *os.File) bool {
 // taskExiting reads /proc/PID/task/TID/stat: after the ")" that ends the
 // command name come the state (3rd field) and the flags (9th).
 func taskExiting(stat []byte) bool {
-	i := bytes.LastIndexByte(stat, ')')
-	if i < 0 {
+	f, err := procstat.Fields(stat)
+	if err != nil || len(f) < 7 {
 		return false
 	}
-	f := bytes.Fields(stat[i+1:])
-	if len(f) < 7 {
-		return false
-	}
-	if st := string(f[0]); st == "Z" || st == "X" || st == "x" {
+	if st := f[0]; st == "Z" || st == "X" || st == "x" {
 		return true
 	}
-	flags, err := strconv.ParseUint(string(f[6]), 10, 64)
+	flags, err := strconv.ParseUint(f[6], 10, 64)
 	return err == nil && flags&pfExiting != 0
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/procstat"
 	"golang.org/x/sys/unix"
 )
 
@@ -104,13 +105,10 @@ func stat(pid int) (uint64, string, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	// The command name (field 2) is in parentheses and may hold spaces
-	// and parentheses: count from the last ')'.
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0, "", fmt.Errorf("/proc/%d/stat: no command name", pid)
+	f, err := procstat.Fields(b)
+	if err != nil {
+		return 0, "", fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
-	f := strings.Fields(string(b[i+1:]))
 	// f[0] is field 3 (state); field 22 is f[19].
 	if len(f) < 20 {
 		return 0, "", fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f)+2)

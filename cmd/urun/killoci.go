@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/bundle"
+	"github.com/urun-dev/urun/internal/procstat"
 	"github.com/urun-dev/urun/monitor"
 	"github.com/urun-dev/urun/store"
 	"golang.org/x/sys/unix"
@@ -169,12 +169,8 @@ func descendants(root int) []int {
 		if err != nil {
 			continue
 		}
-		i := strings.LastIndexByte(string(b), ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 2 {
+		f, err := procstat.Fields(b)
+		if err != nil || len(f) < 2 {
 			continue
 		}
 		if pp, err := strconv.Atoi(f[1]); err == nil {
