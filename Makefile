@@ -10,8 +10,13 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 all: build
 
+# Two steps: the init stage's own small binary (cmd/urun-init), then urun with
+# it embedded (the urun_stage tag; package internal/stagebin says why). A
+# plain `go build ./cmd/urun` works too, with urun itself as the stage.
+STAGE := internal/stagebin/urun-init
 build:
-	$(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
+	$(GO) build -trimpath -ldflags "-s -w" -o $(STAGE) ./cmd/urun-init
+	$(GO) build -tags urun_stage -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
 
 # A busybox rootfs in ./rootfs, owned by whoever runs make.
 rootfs:
@@ -65,4 +70,4 @@ bench: build
 	hack/vm/bench.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin $(STAGE)

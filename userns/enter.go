@@ -24,7 +24,7 @@ import (
 // util-linux's nsenter is one, installed wherever newuidmap is, and it forks
 // after joining the PID namespace so that its child is in it. What runs in
 // the container after nsenter is urun's exec stage, from a sealed copy of
-// urun's binary (sealedExe), never the host file. The alternative, a urun
+// the stage binary (sealedStage), never the host file. The alternative, a urun
 // agent kept inside the container, would be a process the container could
 // kill or ptrace.
 //
@@ -133,7 +133,7 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		repCLI.Close()
 		return nil, fmt.Errorf("making the exec report socket: %w", err)
 	}
-	exe, err := sealedExe()
+	exe, err := sealedStage()
 	if err != nil {
 		repCLI.Close()
 		return nil, err

@@ -35,6 +35,7 @@ func RunInit() {
 	_ = unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
 	exeFd := exeFdArg()
 	startTrace()
+	warmConfigCodec()
 	errPipe := os.NewFile(fdError, "error-pipe")
 	cfgPipe := os.NewFile(fdConfig, "config-pipe")
 	var c Config
@@ -109,6 +110,17 @@ func exeFdArg() int {
 	return 0
 }
 
+// warmConfigCodec has encoding/json work out its codec for Config now, while
+// the parent still writes the id maps and attaches the scope: the first
+// decode of a Config builds an encoder and a field table for every type the
+// spec can hold (its type graph, not the document's fields), about 0.9 ms of
+// a fresh process here, against 0.1 ms for the decode itself. The parent
+// warms its own encoder the same way (PrepareStart).
+func warmConfigCodec() {
+	_ = json.Unmarshal([]byte("{}"), new(Config))
+	trace.Mark("config codec warmed")
+}
+
 // readConfig reads the length-prefixed config. A parent that goes away before
 // sending it ends the stage quietly: the parent reports why.
 func readConfig(r io.Reader, c *Config) *InitError {
@@ -124,6 +136,7 @@ func readConfig(r io.Reader, c *Config) *InitError {
 	if _, err := io.ReadFull(r, b); err != nil {
 		os.Exit(StatusError)
 	}
+	trace.Mark("config read, " + strconv.Itoa(len(b)) + " bytes")
 	if err := json.Unmarshal(b, c); err != nil {
 		return failf("decoding the init config: %v", err)
 	}
