@@ -250,6 +250,7 @@ func (r *run) start() error {
 		Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
 		NetNS:      spec.HasNamespace(c.Spec, specs.NetworkNamespace),
 		Namespaces: specNamespaces(c.Spec),
+		Maps:       maps,
 	}
 	var consoleSock *os.File
 	if c.Spec.Process.Terminal {
@@ -280,7 +281,7 @@ func (r *run) start() error {
 			r.proc.Abort()
 		}
 	})
-	if maps != nil {
+	if maps != nil && !r.proc.Mapped {
 		if err := maps.Apply(r.proc.PID); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/user"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,6 +52,16 @@ type Maps struct {
 
 // Full reports whether both maps carry subordinate ranges.
 func (m *Maps) Full() bool { return m.UID.helper != "" && m.GID.helper != "" }
+
+// Same reports whether m and o write the same maps the same way (lines and
+// helpers); nil is the same only as nil.
+func (m *Maps) Same(o *Maps) bool {
+	if m == nil || o == nil {
+		return m == o
+	}
+	return m.UID.helper == o.UID.helper && m.GID.helper == o.GID.helper &&
+		slices.Equal(m.UID.Lines, o.UID.Lines) && slices.Equal(m.GID.Lines, o.GID.Lines)
+}
 
 // PlanFor plans the maps for the calling user: container root is the user.
 func PlanFor() (*Maps, error) { return planFor(false) }

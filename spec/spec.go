@@ -77,17 +77,24 @@ var ReadonlyPaths = []string{
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 }
 
-// New builds the OCI spec for one run. It fails on options that can only be
-// checked against each other or the host (a profile file, a user name).
-func New(o Options) (*specs.Spec, error) {
-	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
+// Namespaces are a run's new namespaces: user, PID, UTS, mount, IPC and
+// cgroup, and with netNS a network namespace.
+func Namespaces(netNS bool) []specs.LinuxNamespace {
 	ns := []specs.LinuxNamespace{
 		{Type: specs.UserNamespace}, {Type: specs.PIDNamespace}, {Type: specs.UTSNamespace},
 		{Type: specs.MountNamespace}, {Type: specs.IPCNamespace}, {Type: specs.CgroupNamespace},
 	}
-	if o.NetNS {
+	if netNS {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	}
+	return ns
+}
+
+// New builds the OCI spec for one run. It fails on options that can only be
+// checked against each other or the host (a profile file, a user name).
+func New(o Options) (*specs.Spec, error) {
+	env := MergeEnv([]string{"PATH=" + DefaultPath, "HOME=/root", "HOSTNAME=" + o.Hostname, "container=urun"}, o.Env)
+	ns := Namespaces(o.NetNS)
 	s := &specs.Spec{
 		Version:  specs.Version,
 		Hostname: o.Hostname,

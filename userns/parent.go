@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/internal/trace"
 	"golang.org/x/sys/unix"
 )
@@ -32,6 +33,10 @@ type StartOptions struct {
 	// stage creates the container's terminal and sends its master back on
 	// it (package pty) just before it execs the command.
 	ConsoleSocket *os.File
+	// Maps are the id maps the caller writes once the stage is started,
+	// unless Process.Mapped says they are written already (an early start,
+	// see StartEarly, which is taken only with the same maps).
+	Maps *idmap.Maps
 }
 
 // Process is a started init stage, blocked until Release.
@@ -50,6 +55,8 @@ type Process struct {
 	consoleFd int
 	// PID is the init stage's pid on the host; it becomes the command's pid.
 	PID int
+	// Mapped: the id maps of StartOptions.Maps are written already.
+	Mapped bool
 }
 
 // Start clones the init stage in new user, PID, UTS, mount, IPC and (unless
@@ -62,6 +69,13 @@ type Process struct {
 // as long as the container runs: Pdeathsig fires when the thread that started
 // the child exits, not the process.
 func Start(o StartOptions) (*Process, error) {
+	if p := takeEarly(o); p != nil {
+		return p, nil
+	}
+	return start(o)
+}
+
+func start(o StartOptions) (*Process, error) {
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("making the config pipe: %w", err)
@@ -226,6 +240,7 @@ func (p *Process) Setup(c *Config) error {
 		p.cfgW.Close()
 		return p.report(fmt.Errorf("sending the config to the init stage: %w", err))
 	}
+	trace.Mark("config sent")
 	// The stage answers with one zero byte once the container is set up
 	// and only the exec is left (OCI's "created"), or with an error report.
 	var first [1]byte

@@ -96,6 +96,7 @@ func main() {
 	noteInheritedFDs(os.Args[1:])
 	trace.Mark("main: package init done")
 	status := run(os.Args[1:])
+	userns.EndEarly()
 	trace.PeakRSS()
 	trace.Mark("exit")
 	trace.Flush(os.Stderr)
@@ -108,6 +109,7 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return userns.StatusError
 	}
+	startEarly(args)
 	parser, g, err := runOnlyParser(args)
 	if parser == nil && err == nil {
 		var cli CLI
