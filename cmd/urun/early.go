@@ -19,7 +19,10 @@ import (
 // argument of the command that looks like one of those flags only costs
 // that run the early start.
 func startEarly(args []string) {
-	if len(args) < 2 || args[0] != "run" {
+	// `urun ROOTFS CMD` is run too (the default verb) when its first
+	// argument is a directory; one that is also a verb's name costs that
+	// verb an early start, undone by EndEarly.
+	if len(args) < 2 || (args[0] != "run" && (strings.HasPrefix(args[0], "-") || !isDir(args[0]))) {
 		return
 	}
 	for _, a := range args[1:] {
@@ -42,4 +45,9 @@ func startEarly(args []string) {
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		NetNS: true, Namespaces: spec.Namespaces(true), Maps: maps,
 	}, maps)
+}
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
 }
