@@ -8,9 +8,9 @@ import (
 
 // The sealed copy the init stage runs from (sealedStage: the embedded stage
 // binary, under 1 ms; without one, the whole of urun, about 5 ms of a 12 MB
-// binary), nearly all of it in the kernel, and nothing before the clone
-// depends on it: PrepareStart makes it on another thread while the flags, the spec and
-// the store record are worked out, and Start takes it.
+// binary) is nearly all kernel work, and nothing before the clone depends
+// on it: PrepareStart makes it on another thread while the flags, the spec
+// and the store record are worked out, and Start takes it.
 var presealed struct {
 	once sync.Once
 	mu   sync.Mutex
@@ -21,9 +21,9 @@ var presealed struct {
 	taken bool
 }
 
-// PrepareStart begins the work Start will need (the sealed copy of the stage,
-// the JSON codec of its config) in the background. Calling it is optional; a copy never taken stays open
-// until urun exits.
+// PrepareStart begins the work Start will need (the sealed copy of the
+// stage, the JSON codec of its config) in the background. Calling it is
+// optional; a copy never taken stays open until urun exits.
 func PrepareStart() {
 	presealed.once.Do(func() {
 		presealed.done = make(chan struct{})

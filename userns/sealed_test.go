@@ -82,3 +82,33 @@ func BenchmarkSealedExe(b *testing.B) {
 		f.Close()
 	}
 }
+
+// TestSealedCopyOfARange: the embedded stage is a range in the middle of
+// urun's binary; sealedCopy must take exactly that range, sealed.
+func TestSealedCopyOfARange(t *testing.T) {
+	src, err := os.CreateTemp(t.TempDir(), "range")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<14) // 256 KiB
+	if _, err := src.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	const off, size = 4097, 100000
+	f, err := sealedCopy("range", src, off, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, err := io.ReadAll(io.NewSectionReader(f, 0, size+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, data[off:off+size]) {
+		t.Fatalf("the copy has %d bytes, not bytes %d to %d of the source", len(got), off, off+size)
+	}
+	if seals, err := unix.FcntlInt(f.Fd(), unix.F_GET_SEALS, 0); err != nil || seals&sealedSeals != sealedSeals {
+		t.Fatalf("seals %#x (%v), want %#x", seals, err, sealedSeals)
+	}
+}
