@@ -236,11 +236,14 @@ func (p *Process) Setup(c *Config) error {
 	}
 	// The config goes length-first, so the pipe stays open for the go.
 	msg := binary.BigEndian.AppendUint32(make([]byte, 0, 4+len(b)), uint32(len(b)))
+	// Marked at the start of the write: the stage may read the config
+	// before the write returns here.
+	sent := trace.Now()
 	if _, err := p.cfgW.Write(append(msg, b...)); err != nil {
 		p.cfgW.Close()
 		return p.report(fmt.Errorf("sending the config to the init stage: %w", err))
 	}
-	trace.Mark("config sent")
+	trace.MarkAt(sent, "config sent")
 	// The stage answers with one zero byte once the container is set up
 	// and only the exec is left (OCI's "created"), or with an error report.
 	var first [1]byte
