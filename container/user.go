@@ -23,7 +23,7 @@ import (
 // urun as root of its own user namespace) has no maps: nil. A spec with
 // uidMappings (an OCI config) has its own, written as they are.
 func planMaps(s *specs.Spec) (*idmap.Maps, error) {
-	if !newUserNS(s) {
+	if s.Linux == nil || !spec.NewNamespace(s.Linux.Namespaces, specs.UserNamespace) {
 		return nil, nil
 	}
 	plan := idmap.PlanFor
@@ -128,20 +128,6 @@ func (r *run) withoutID0(maps *idmap.Maps) {
 		g := s.Process.User.GID
 		s.Linux.Sysctl[pgr] = fmt.Sprintf("%d %d", g, g)
 	}
-}
-
-// newUserNS reports whether the spec gives the container a new user
-// namespace (one without a path).
-func newUserNS(s *specs.Spec) bool {
-	if s.Linux == nil {
-		return false
-	}
-	for _, n := range s.Linux.Namespaces {
-		if n.Type == specs.UserNamespace && n.Path == "" {
-			return true
-		}
-	}
-	return false
 }
 
 func specMaps(m []specs.LinuxIDMapping) []idmap.Mapping {

@@ -183,6 +183,18 @@ func DefaultMounts() []specs.Mount {
 	}
 }
 
+// NewNamespace reports whether ns lists a new namespace of type t: one
+// without a path, which the container gets of its own (one with a path is
+// joined).
+func NewNamespace(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
+	for _, n := range ns {
+		if n.Type == t && n.Path == "" {
+			return true
+		}
+	}
+	return false
+}
+
 // HasNamespace reports whether the spec asks for a namespace of type t.
 func HasNamespace(s *specs.Spec, t specs.LinuxNamespaceType) bool {
 	if s.Linux == nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/mount"
 	"github.com/urun-dev/urun/seccomp"
+	"github.com/urun-dev/urun/spec"
 	"golang.org/x/sys/unix"
 )
 
@@ -160,7 +161,7 @@ func setup(c *Config) *InitError {
 	}
 	// The parent has put this process in its cgroup; a cgroup namespace made
 	// now has that cgroup as its root, so the container sees "0::/".
-	if s.Linux != nil && NewCgroupNS(s.Linux.Namespaces) {
+	if s.Linux != nil && spec.NewNamespace(s.Linux.Namespaces, specs.CgroupNamespace) {
 		if err := unix.Unshare(unix.CLONE_NEWCGROUP); err != nil {
 			return failf("unsharing the cgroup namespace: %v", err)
 		}
@@ -193,7 +194,7 @@ func setup(c *Config) *InitError {
 			return failf("setting the hostname: %v", err)
 		}
 	}
-	if s.Linux != nil && NewNetNS(s.Linux.Namespaces) {
+	if s.Linux != nil && spec.NewNamespace(s.Linux.Namespaces, specs.NetworkNamespace) {
 		if err := loopbackUp(); err != nil {
 			return failf("bringing up lo: %v", err)
 		}
@@ -384,7 +385,7 @@ func lookPath(name string, env []string) (string, error) {
 // written, as runc's nsexec does. All threads change (syscall's
 // Setresuid), so nothing the runtime does later runs as the overflow id.
 func becomeRoot(s *specs.Spec) *InitError {
-	if s.Linux == nil || !newUserNS(s.Linux.Namespaces) {
+	if s.Linux == nil || !spec.NewNamespace(s.Linux.Namespaces, specs.UserNamespace) {
 		return nil
 	}
 	// Only ids the maps left out: a map that keeps the caller's own id

@@ -105,37 +105,6 @@ func hasNamespace(ns []specs.LinuxNamespace, t specs.LinuxNamespaceType) bool {
 	return false
 }
 
-func newUserNS(ns []specs.LinuxNamespace) bool {
-	for _, n := range ns {
-		if n.Type == specs.UserNamespace && n.Path == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// NewCgroupNS reports whether the stage is to unshare a cgroup namespace of
-// its own (the spec lists one without a path).
-func NewCgroupNS(ns []specs.LinuxNamespace) bool {
-	for _, n := range ns {
-		if n.Type == specs.CgroupNamespace && n.Path == "" {
-			return true
-		}
-	}
-	return false
-}
-
-// NewNetNS reports whether the spec gives the container a new network
-// namespace (one without a path), which has only a loopback to bring up.
-func NewNetNS(ns []specs.LinuxNamespace) bool {
-	for _, n := range ns {
-		if n.Type == specs.NetworkNamespace && n.Path == "" {
-			return true
-		}
-	}
-	return false
-}
-
 // startJoined starts cmd from a new OS thread that first joins p's
 // namespaces. The thread is the child's parent for Pdeathsig, so it stays
 // until done is closed (after the child is reaped); it then exits with its

@@ -54,13 +54,3 @@ func TestPlanNamespaces(t *testing.T) {
 		})
 	}
 }
-
-func TestNewNamespaceQueries(t *testing.T) {
-	ns := []specs.LinuxNamespace{{Type: specs.CgroupNamespace, Path: "/proc/1/ns/cgroup"}, {Type: specs.NetworkNamespace}}
-	if NewCgroupNS(ns) {
-		t.Error("a joined cgroup namespace reads as new")
-	}
-	if !NewNetNS(ns) {
-		t.Error("a new network namespace reads as not new")
-	}
-}
