@@ -76,6 +76,20 @@ func Start(o StartOptions) (*Process, error) {
 }
 
 func start(o StartOptions) (*Process, error) {
+	plan := nsPlan{flags: unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC, userNS: true}
+	if o.NetNS {
+		plan.flags |= unix.CLONE_NEWNET
+	}
+	if o.Namespaces != nil {
+		var err error
+		if plan, err = planNamespaces(o.Namespaces); err != nil {
+			return nil, err
+		}
+		if !plan.userNS && os.Geteuid() != 0 {
+			return nil, errors.New("the config has no user namespace, which only root can run: add {\"type\": \"user\"} to linux.namespaces with uidMappings and gidMappings")
+		}
+	}
+	flags := plan.flags
 	cfgR, cfgW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("making the config pipe: %w", err)
@@ -86,34 +100,17 @@ func start(o StartOptions) (*Process, error) {
 		cfgW.Close()
 		return nil, fmt.Errorf("making the error pipe: %w", err)
 	}
-	plan := nsPlan{flags: unix.CLONE_NEWUSER | unix.CLONE_NEWNS | unix.CLONE_NEWPID | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC, userNS: true}
-	if o.NetNS {
-		plan.flags |= unix.CLONE_NEWNET
-	}
-	if o.Namespaces != nil {
-		if plan, err = planNamespaces(o.Namespaces); err != nil {
-			cfgR.Close()
-			cfgW.Close()
-			errR.Close()
-			errW.Close()
-			return nil, err
-		}
-		if !plan.userNS && os.Geteuid() != 0 {
-			cfgR.Close()
-			cfgW.Close()
-			errR.Close()
-			errW.Close()
-			return nil, errors.New("the config has no user namespace, which only root can run: add {\"type\": \"user\"} to linux.namespaces with uidMappings and gidMappings")
-		}
-	}
-	flags := plan.flags
-	exe, err := takeSealed()
-	if err != nil {
+	// fail closes both pipes' ends on the way out before the clone.
+	fail := func(err error) (*Process, error) {
 		cfgR.Close()
 		cfgW.Close()
 		errR.Close()
 		errW.Close()
 		return nil, err
+	}
+	exe, err := takeSealed()
+	if err != nil {
+		return fail(err)
 	}
 	trace.Mark("sealed copy of urun made")
 	// The stage holds only the sealed copy's mapping once it runs; its own
@@ -131,11 +128,7 @@ func start(o StartOptions) (*Process, error) {
 	if plan.mountPath != "" {
 		nsenter, err := findNsenter()
 		if err != nil {
-			cfgR.Close()
-			cfgW.Close()
-			errR.Close()
-			errW.Close()
-			return nil, errors.New("joining a mount namespace by path needs nsenter (util-linux), which is not installed: install util-linux")
+			return fail(errors.New("joining a mount namespace by path needs nsenter (util-linux), which is not installed: install util-linux"))
 		}
 		// nsenter execs the stage (no fork: it joins no PID namespace),
 		// so the stage keeps the pid the parent knows.
@@ -145,11 +138,7 @@ func start(o StartOptions) (*Process, error) {
 	// URUN_TRACE: the stage sends its own marks on a pipe of its own.
 	traceW, err := trace.Pipe("init")
 	if err != nil {
-		cfgR.Close()
-		cfgW.Close()
-		errR.Close()
-		errW.Close()
-		return nil, err
+		return fail(err)
 	}
 	if traceW != nil {
 		defer traceW.Close()
