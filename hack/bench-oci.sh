@@ -19,13 +19,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench-oci: run as root (it drops to the test user uruntest)" >&2; exit 1; }
-need=""
-command -v crun >/dev/null || need="$need crun"
-command -v runc >/dev/null || need="$need runc"
-if [ -n "$need" ]; then apt-get install -y -qq $need >/dev/null; fi
+. hack/benchwork.sh
+bench_need crun:crun runc:runc
 hack/mkuser.sh >/dev/null
 uid=$(id -u uruntest) gid=$(id -g uruntest)
-. hack/benchwork.sh
 bench_work bench-oci "$@"
 n=${BENCH_RUNS:-30}
 b=$work/oci

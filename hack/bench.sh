@@ -5,13 +5,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (it drops to the test user uruntest)" >&2; exit 1; }
-need=""
-command -v bwrap >/dev/null || need="$need bubblewrap"
-command -v crun >/dev/null || need="$need crun"
-if [ -n "$need" ]; then apt-get install -y -qq $need >/dev/null; fi
+. hack/benchwork.sh
+bench_need bubblewrap:bwrap crun:crun
 hack/mkuser.sh >/dev/null
 uid=$(id -u uruntest) gid=$(id -g uruntest)
-. hack/benchwork.sh
 bench_work bench
 mkdir "$work/bundle" && chown "$uid:$gid" "$work/bundle"
 # crun's rootless config, pointed at the same rootfs, no terminal.

@@ -3,6 +3,17 @@
 # busybox rootfs owned by the test user), or, run alone, makes such a
 # directory from bin/urun, removed at exit; own_work is 1 then. Needs $uid
 # and $gid (the test user's). Not named bench-*.sh: bench.sh runs those.
+#
+# bench_need PKG:CMD... installs from apt each package whose command is missing.
+bench_need() {
+	need=""
+	for pc in "$@"; do
+		command -v "${pc#*:}" >/dev/null || need="$need ${pc%%:*}"
+	done
+	# shellcheck disable=SC2086 # $need is a list of package names
+	if [ -n "$need" ]; then apt-get install -y -qq $need >/dev/null; fi
+}
+
 bench_work() {
 	own_work=""
 	if [ $# -ge 2 ]; then
