@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/urun-dev/urun/internal/hostbin"
 )
@@ -71,7 +72,40 @@ func PlanFor() (*Maps, error) { return planFor(false) }
 // ranges only those two ids are mapped, each onto itself.
 func PlanKeepIDFor() (*Maps, error) { return planFor(true) }
 
+// planned holds planFor's results: a run plans its maps twice, once for
+// the early start (before its flags are parsed) and once for its spec, and
+// /etc/subuid, /etc/subgid and the user's name do not change in between.
+var planned struct {
+	mu   sync.Mutex
+	maps map[planKey]planResult
+}
+
+type planKey struct {
+	keepID         bool
+	subUID, subGID string
+}
+
+type planResult struct {
+	m   *Maps
+	err error
+}
+
 func planFor(keepID bool) (*Maps, error) {
+	k := planKey{keepID, SubUIDFile, SubGIDFile}
+	planned.mu.Lock()
+	defer planned.mu.Unlock()
+	if r, ok := planned.maps[k]; ok {
+		return r.m, r.err
+	}
+	m, err := readPlan(keepID)
+	if planned.maps == nil {
+		planned.maps = map[planKey]planResult{}
+	}
+	planned.maps[k] = planResult{m, err}
+	return m, err
+}
+
+func readPlan(keepID bool) (*Maps, error) {
 	uid, gid := os.Getuid(), os.Getgid()
 	if uid == 0 {
 		// Root maps the container's ids onto its own: container root is real
