@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/internal/trace"
 )
 
@@ -26,30 +25,29 @@ var early struct {
 	mu    sync.Mutex
 	ready chan struct{}
 	o     StartOptions
-	maps  *idmap.Maps
 	p     *Process
 	taken bool
 }
 
-// StartEarly begins the init stage of a run with options o and maps (nil:
-// none to write) on a thread of its own, which lives as long as the stage
+// StartEarly begins the init stage of a run with options o, and writes
+// o.Maps (nil: none to write), on a thread of its own, which lives as long as the stage
 // (its parent-death signal follows that thread). Start takes it; EndEarly
 // kills it when no Start did.
-func StartEarly(o StartOptions, maps *idmap.Maps) {
+func StartEarly(o StartOptions) {
 	early.mu.Lock()
 	defer early.mu.Unlock()
 	if early.ready != nil {
 		return
 	}
 	early.ready = make(chan struct{})
-	early.o, early.maps = o, maps
+	early.o = o
 	go func() {
 		// Never unlocked: the thread ends with this goroutine, once the
 		// stage is reaped (endThread).
 		runtime.LockOSThread()
 		p, err := start(o)
-		if err == nil && maps != nil {
-			if err = maps.Apply(p.PID); err != nil {
+		if err == nil && o.Maps != nil {
+			if err = o.Maps.Apply(p.PID); err != nil {
 				p.Abort()
 			}
 		}
@@ -60,14 +58,14 @@ func StartEarly(o StartOptions, maps *idmap.Maps) {
 		}
 		trace.Mark("early start: init stage cloned, id maps written")
 		done := make(chan struct{})
-		p.threadDone, p.Mapped = done, maps != nil
+		p.threadDone, p.Mapped = done, o.Maps != nil
 		early.p = p
 		close(early.ready)
 		<-done
 	}()
 }
 
-// takeEarly returns the early stage when it was started with o and maps,
+// takeEarly returns the early stage when it was started with o (its maps too),
 // kills it otherwise, and returns nil when there is none to take.
 func takeEarly(o StartOptions) *Process {
 	early.mu.Lock()
@@ -81,7 +79,7 @@ func takeEarly(o StartOptions) *Process {
 	if p == nil {
 		return nil
 	}
-	if !sameStart(early.o, o) || !early.maps.Same(o.Maps) {
+	if !sameStart(early.o, o) {
 		trace.Mark("early start: not this run's, aborted")
 		p.Abort()
 		return nil
@@ -104,9 +102,10 @@ func EndEarly() {
 	}
 }
 
-// sameStart reports whether a and b start the same stage.
+// sameStart reports whether a and b start the same stage with the same maps.
 func sameStart(a, b StartOptions) bool {
 	return a.Stdin == b.Stdin && a.Stdout == b.Stdout && a.Stderr == b.Stderr &&
 		a.NetNS == b.NetNS && a.ConsoleSocket == nil && b.ConsoleSocket == nil &&
-		(a.Namespaces == nil) == (b.Namespaces == nil) && slices.Equal(a.Namespaces, b.Namespaces)
+		(a.Namespaces == nil) == (b.Namespaces == nil) && slices.Equal(a.Namespaces, b.Namespaces) &&
+		a.Maps.Same(b.Maps)
 }

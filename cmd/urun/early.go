@@ -44,7 +44,7 @@ func startEarly(args []string) {
 	userns.StartEarly(userns.StartOptions{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		NetNS: true, Namespaces: spec.Namespaces(true), Maps: maps,
-	}, maps)
+	})
 }
 
 func isDir(path string) bool {
