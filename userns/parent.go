@@ -112,7 +112,7 @@ func start(o StartOptions) (*Process, error) {
 	if err != nil {
 		return fail(err)
 	}
-	trace.Mark("sealed copy of urun made")
+	trace.Mark("sealed copy of the stage taken")
 	// The stage holds only the sealed copy's mapping once it runs; its own
 	// copy of the fd it closes at once (and it would close on exec anyway).
 	defer exe.Close()
