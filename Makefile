@@ -10,12 +10,15 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
 all: build
 
-# Two steps: the init stage's own small binary (cmd/urun-init), then urun with
-# it embedded (the urun_stage tag; package internal/stagebin says why). A
-# plain `go build ./cmd/urun` works too, with urun itself as the stage.
+# Two steps: the binaries urun embeds (the init stage's, cmd/urun-init, and
+# the image helper, cmd/urun-image; package internal/stagebin says why), then
+# urun with them (the urun_stage tag). A plain `go build ./cmd/urun` works
+# too, with urun itself as the stage and the image verbs inside it.
 STAGE := internal/stagebin/urun-init
+IMAGEHELPER := internal/stagebin/urun-image
 build:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(STAGE) ./cmd/urun-init
+	$(GO) build -trimpath -ldflags "-s -w" -o $(IMAGEHELPER) ./cmd/urun-image
 	$(GO) build -tags urun_stage -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
 
 # A busybox rootfs in ./rootfs, owned by whoever runs make.
@@ -60,9 +63,10 @@ fuzz:
 	    echo "fuzz $$p $$f ($(FUZZTIME))"; $(GO) test -run XXX -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
 	  done; done
 
-lint:
+lint: build
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
 	$(GO) vet ./...
+	$(GO) vet -tags urun_stage ./cmd/urun
 	$(GO) run $(STATICCHECK) ./...
 
 bench: build
@@ -70,4 +74,4 @@ bench: build
 	hack/vm/bench.sh
 
 clean:
-	rm -rf bin $(STAGE)
+	rm -rf bin $(STAGE) $(IMAGEHELPER)

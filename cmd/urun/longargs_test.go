@@ -29,7 +29,7 @@ func cat(parts ...[]string) []string {
 func parsed(t *testing.T, args []string, parse func(*kong.Kong, []string) (*kong.Context, error)) string {
 	t.Helper()
 	var cli CLI
-	parser, err := kong.New(&cli, kong.Name("urun"), kong.Exit(func(int) { t.Fatal("kong exited") }))
+	parser, err := kong.New(&cli, kong.Name("urun"), imageVars(), kong.Exit(func(int) { t.Fatal("kong exited") }))
 	if err != nil {
 		t.Fatal(err)
 	}

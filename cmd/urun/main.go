@@ -39,11 +39,11 @@ type CLI struct {
 
 	Run      RunCmd      `cmd:"" default:"withargs" help:"Run a command in a new container (the default: 'urun ROOTFS CMD' = 'urun run ROOTFS CMD'); 'urun run --bundle DIR ID' runs an OCI bundle (create, start, wait)."`
 	Unshare  UnshareCmd  `cmd:"" help:"Run a host command (default: your shell) as root of a user namespace with your subordinate ids mapped: 'urun unshare rm -rf DIR' removes files a container made as other ids."`
-	Import   ImportCmd   `cmd:"" help:"Unpack a rootfs tarball (docker export, mmdebstrap; gzip, xz, zstd) into a new directory, owned by your ids: 'urun import debian.tar ./debian'."`
-	Pull     PullCmd     `cmd:"" help:"Pull an image from a registry into your image store."`
-	Images   ImagesCmd   `cmd:"" help:"List the images in your store."`
-	Rmi      RmiCmd      `cmd:"" help:"Remove images; frees the blobs and layers no other image uses."`
-	Load     LoadCmd     `cmd:"" help:"Load images from an OCI layout or a docker-archive tarball (docker save)."`
+	Import   imageVerb   `cmd:"" passthrough:"" help:"${help_import}"`
+	Pull     imageVerb   `cmd:"" passthrough:"" help:"${help_pull}"`
+	Images   imageVerb   `cmd:"" passthrough:"" help:"${help_images}"`
+	Rmi      imageVerb   `cmd:"" passthrough:"" help:"${help_rmi}"`
+	Load     imageVerb   `cmd:"" passthrough:"" help:"${help_load}"`
 	Exec     ExecCmd     `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`
 	Ps       PsCmd       `cmd:"" help:"List containers (running ones; -a: all)."`
 	Inspect  InspectCmd  `cmd:"" help:"Show containers' records as JSON."`
@@ -141,6 +141,7 @@ func parserOptions(g *Globals) []kong.Option {
 		kong.Exit(func(code int) { panic(exitError(code)) }),
 		// Verbs that need the global flags take a *Globals in Run.
 		kong.Bind(g),
+		imageVars(),
 	}
 }
 

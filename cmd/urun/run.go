@@ -5,7 +5,6 @@ import (
 	"os"
 
 	"github.com/urun-dev/urun/container"
-	"github.com/urun-dev/urun/image"
 	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
@@ -97,7 +96,7 @@ type runOptions struct {
 // defaultCmd says the user gave no command and /bin/sh was chosen.
 // mark is the image's in-use mark (nil for a rootfs): release it when the
 // container is gone, or hand it to the monitor that outlives this process.
-func (r *RunCmd) options() (o runOptions, defaultCmd bool, mark *image.Mark, err error) {
+func (r *RunCmd) options() (o runOptions, defaultCmd bool, mark *imageMark, err error) {
 	o.detached = r.Detach
 	mark, imageDefaults, err := r.rootfsOrImage(&o)
 	if err != nil {

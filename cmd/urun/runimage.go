@@ -1,23 +1,21 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/alecthomas/kong"
-	"github.com/urun-dev/urun/image"
+	"github.com/urun-dev/urun/internal/imageproto"
 	"github.com/urun-dev/urun/spec"
 )
 
 // ImageFlags are `urun run IMAGE`'s own: when to pull, and the entrypoint.
 type ImageFlags struct {
-	RegistryFlags `embed:""`
-	Pull          string         `enum:"missing,always,never" default:"missing" help:"Pull IMAGE: missing (when not in the store; the default), always, never."`
-	Entrypoint    entrypointFlag `help:"Override the image's entrypoint (--entrypoint=\"\" clears it; the command after IMAGE replaces its Cmd)." placeholder:"CMD"`
+	imageproto.RegistryFlags `embed:""`
+	Pull                     string         `enum:"missing,always,never" default:"missing" help:"Pull IMAGE: missing (when not in the store; the default), always, never."`
+	Entrypoint               entrypointFlag `help:"Override the image's entrypoint (--entrypoint=\"\" clears it; the command after IMAGE replaces its Cmd)." placeholder:"CMD"`
 }
 
 // entrypointFlag tells --entrypoint ” (cleared) from no flag (the image's).
@@ -47,7 +45,7 @@ func isRootfs(arg string) bool {
 // upper layer, with the image's config as defaults under the flags. It
 // returns the image's in-use mark (nil for a rootfs) and
 // the image's defaults, to apply once the flags are (nil for a rootfs).
-func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *image.Mark, defaults func(*runOptions) error, err error) {
+func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *imageMark, defaults func(*runOptions) error, err error) {
 	if isRootfs(r.Rootfs) {
 		root, err := filepath.Abs(kong.ExpandPath(r.Rootfs))
 		if err != nil {
@@ -58,58 +56,24 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *image.Mark, defaults func(*
 		return nil, nil, nil
 	}
 	ref := r.Rootfs
-	if _, err := image.ParseReference(ref, false); err != nil {
-		return nil, nil, fmt.Errorf("%q is neither a directory nor an image reference (%v); give a rootfs directory (./DIR) or an image such as busybox", ref, err)
-	}
-	s, err := openImageStore(os.Stderr)
+	res, mark, err := resolveImage(imageproto.Request{Ref: ref, Pull: r.Pull, Quiet: r.Quiet, Registry: r.RegistryFlags})
 	if err != nil {
 		return nil, nil, err
 	}
-	if r.Quiet {
-		s.Progress = nil
-	}
-	im, mark, err := s.Use(ref)
-	if r.Pull == "always" || (r.Pull == "missing" && errors.Is(err, image.ErrNotFound)) {
-		mark.Release()
-		po, perr := r.pullOptions()
-		if perr != nil {
-			return nil, nil, perr
-		}
-		if _, err = pull(s, ref, po); err != nil {
-			return nil, nil, err
-		}
-		im, mark, err = s.Use(ref)
-	}
-	if errors.Is(err, image.ErrNotFound) {
-		return nil, nil, fmt.Errorf("image %s is not in the store and --pull=never; pull it first (urun pull %s)", ref, ref)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := s.Config(im)
-	if err != nil {
-		mark.Release()
-		return nil, nil, err
-	}
-	c := cfg.Config
-	dirs := s.LayerDirs(im)
-	if len(dirs) == 0 {
-		mark.Release()
-		return nil, nil, fmt.Errorf("image %s has no layers; nothing to run", ref)
-	}
+	dirs := res.Layers
 	o.Rootfs = dirs[len(dirs)-1]
 	o.Layers = dirs[:len(dirs)-1]
 	if o.Overlay == nil {
 		o.Overlay = &spec.Overlay{}
 	}
-	entry := c.Entrypoint
+	entry := res.Entrypoint
 	if r.Entrypoint.set {
 		entry = nil
 		if r.Entrypoint.val != "" {
 			entry = []string{r.Entrypoint.val}
 		}
 	}
-	args := c.Cmd
+	args := res.Cmd
 	if len(r.Command) > 0 || r.Entrypoint.set {
 		args = r.Command
 	}
@@ -122,26 +86,21 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *image.Mark, defaults func(*
 		return nil, nil, fmt.Errorf("image %s names no command (no Entrypoint or Cmd); give one after the image", ref)
 	}
 	o.UserRoot = passwdLayer(dirs)
-	if len(c.ExposedPorts) > 0 && len(r.Publish) == 0 && r.Verbose {
-		ports := make([]string, 0, len(c.ExposedPorts))
-		for p := range c.ExposedPorts {
-			ports = append(ports, p)
-		}
-		sort.Strings(ports)
-		fmt.Fprintf(os.Stderr, "urun: image %s exposes %s; publish them with -p HOSTPORT:PORT\n", ref, strings.Join(ports, " "))
+	if len(res.ExposedPorts) > 0 && len(r.Publish) == 0 && r.Verbose {
+		fmt.Fprintf(os.Stderr, "urun: image %s exposes %s; publish them with -p HOSTPORT:PORT\n", ref, strings.Join(res.ExposedPorts, " "))
 	}
 	// The image's values are defaults: -e, -w and -u win.
 	defaults = func(o *runOptions) error {
-		o.Env = spec.MergeEnv(c.Env, o.Env)
-		if r.Workdir == "" && c.WorkingDir != "" {
-			wd, err := spec.ParseWorkdir(c.WorkingDir)
+		o.Env = spec.MergeEnv(res.Env, o.Env)
+		if r.Workdir == "" && res.WorkingDir != "" {
+			wd, err := spec.ParseWorkdir(res.WorkingDir)
 			if err != nil {
 				return fmt.Errorf("image %s: %w", ref, err)
 			}
 			o.Workdir = wd
 		}
-		if r.User == "" && c.User != "" && r.UserNS == "" {
-			o.Process.User = c.User
+		if r.User == "" && res.User != "" && r.UserNS == "" {
+			o.Process.User = res.User
 		}
 		return nil
 	}

@@ -11,8 +11,10 @@ cd "$(dirname "$(readlink -f "$0")")/../.."
 export CGO_ENABLED=0
 mkdir -p "$dir"
 chmod 755 "$dir"
-# As `make build` does: the init stage embedded (package internal/stagebin).
+# As `make build` does: the init stage and the image helper embedded
+# (package internal/stagebin).
 go build -trimpath -o internal/stagebin/urun-init ./cmd/urun-init
+go build -trimpath -o internal/stagebin/urun-image ./cmd/urun-image
 go build -tags urun_stage -trimpath -o "$dir/urun" ./cmd/urun
 go test -c -o "$dir/cgroupdelegate.test" ./cgroupdelegate
 go test -c -o "$dir/cgroup.test" ./integration/cgroup

@@ -1,5 +1,6 @@
-// Package stagebin owns the init stage's own binary (cmd/urun-init), which
-// `make build` embeds into urun. The init stage and exec's stage are
+// Package stagebin owns the binaries `make build` embeds into urun: the
+// init stage's own (cmd/urun-init, Init) and the image helper (cmd/urun-image,
+// Image; package imagecli says why it is apart). The init stage and exec's stage are
 // short-lived re-executions that need only package userns; started from the
 // whole of urun (12 MB: image pulls, HTTP, compression, the CLI) each of
 // them pays for a Go runtime that maps, verifies and initialises all of
@@ -7,8 +8,9 @@
 // The small binary (under 3 MB) starts in a third of that and holds a
 // fraction of the memory.
 //
-// A build without it (a plain `go build ./cmd/urun`) works the same, more
-// slowly: the stages are then urun itself, as before.
+// A build without them (a plain `go build ./cmd/urun`) works the same, more
+// slowly: the stages are then urun itself, and the image verbs run inside
+// it.
 package stagebin
 
 import (
@@ -19,17 +21,30 @@ import (
 	"unsafe"
 )
 
-// Present reports whether this build embeds the stage binary.
-func Present() bool { return len(data) > 0 }
+// A Blob is one embedded binary.
+type Blob struct {
+	Name string // urun-init, urun-image: the memfd's name too
+	data *string
+}
 
-// Locate returns where the embedded binary lies in exe, urun's own
+// Init is the init stage's binary; Image is the image helper.
+var (
+	Init  = Blob{"urun-init", &initData}
+	Image = Blob{"urun-image", &imageData}
+)
+
+// Present reports whether this build embeds b.
+func (b Blob) Present() bool { return len(*b.data) > 0 }
+
+// Locate returns where b lies in exe, urun's own
 // executable file: its offset and size. The bytes are copied from the file
 // (by the kernel, into a sealed memfd) rather than from memory, so that
-// urun's resident set never holds the 3 MB.
-func Locate(exe *os.File) (off, size int64, err error) {
-	if !Present() {
-		return 0, 0, fmt.Errorf("this build of urun embeds no init stage")
+// urun's resident set never holds them.
+func (b Blob) Locate(exe *os.File) (off, size int64, err error) {
+	if !b.Present() {
+		return 0, 0, fmt.Errorf("this build of urun embeds no %s", b.Name)
 	}
+	data := *b.data
 	f, err := elf.NewFile(exe)
 	if err != nil {
 		return 0, 0, fmt.Errorf("reading urun's own binary: %w", err)
@@ -45,12 +60,12 @@ func Locate(exe *os.File) (off, size int64, err error) {
 		// memory (one page of it).
 		head := make([]byte, min(4096, len(data)))
 		if _, err := exe.ReadAt(head, off); err != nil {
-			return 0, 0, fmt.Errorf("reading the init stage from urun's own binary: %w", err)
+			return 0, 0, fmt.Errorf("reading %s from urun's own binary: %w", b.Name, err)
 		}
 		if !bytes.Equal(head, []byte(data[:len(head)])) {
 			return 0, 0, fmt.Errorf("urun's binary on disk is not the one running (replaced while it ran?): start urun again")
 		}
 		return off, int64(n), nil
 	}
-	return 0, 0, fmt.Errorf("the init stage is in no loaded segment of urun's own binary")
+	return 0, 0, fmt.Errorf("%s is in no loaded segment of urun's own binary", b.Name)
 }

@@ -4,9 +4,13 @@ package stagebin
 
 import _ "embed"
 
-// data is cmd/urun-init, built by `make build` into this directory (it is
-// not in git: it is built from the same tree, so it speaks the same
-// protocol as the urun it is embedded in).
-//
-//go:embed urun-init
-var data string
+// initData is cmd/urun-init and imageData cmd/urun-image, built by `make
+// build` into this directory (they are not in git: they are built from the
+// same tree, so they speak the same protocol as the urun they are embedded
+// in).
+var (
+	//go:embed urun-init
+	initData string
+	//go:embed urun-image
+	imageData string
+)

@@ -2,6 +2,6 @@
 
 package stagebin
 
-// data is empty: built without `make build`'s urun_stage tag, the stages are
-// urun itself.
-var data string
+// Empty: built without `make build`'s urun_stage tag, the stages are urun
+// itself and the image verbs run inside it.
+var initData, imageData string

@@ -1,4 +1,4 @@
-package main
+package imagecli
 
 import (
 	"fmt"
@@ -15,7 +15,7 @@ type RmiCmd struct {
 func (c *RmiCmd) Run() error {
 	s, err := openImageStore(nil)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	gone, err := s.Remove(c.Refs, c.Force)
 	for _, im := range gone {
@@ -26,7 +26,7 @@ func (c *RmiCmd) Run() error {
 		fmt.Fprintf(os.Stdout, "Untagged: %s\n", name)
 	}
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package imagecli
 
 import (
 	"context"
@@ -11,16 +11,12 @@ import (
 
 	"github.com/urun-dev/urun/archive"
 	"github.com/urun-dev/urun/image"
+	"github.com/urun-dev/urun/internal/imageproto"
 	"github.com/urun-dev/urun/pty"
 )
 
-// RegistryFlags say where and how images are fetched (pull, run IMAGE).
-type RegistryFlags struct {
-	Platform  string `help:"Platform to pull from a multi-arch image: OS/ARCH[/VARIANT] (default: this host's)." placeholder:"OS/ARCH[/VARIANT]"`
-	TLSVerify bool   `name:"tls-verify" default:"true" help:"Verify the registry's TLS certificate (--tls-verify=false: plain http or unverified TLS, for a local registry)."`
-}
-
-func (f *RegistryFlags) pullOptions() (image.PullOptions, error) {
+// pullOptions turns the registry flags into the store's pull options.
+func pullOptions(f imageproto.RegistryFlags) (image.PullOptions, error) {
 	o := image.PullOptions{Insecure: !f.TLSVerify}
 	if f.Platform != "" {
 		p, err := image.ParsePlatform(f.Platform)
@@ -34,9 +30,9 @@ func (f *RegistryFlags) pullOptions() (image.PullOptions, error) {
 
 // PullCmd is `urun pull`.
 type PullCmd struct {
-	RegistryFlags `embed:""`
-	Quiet         bool   `short:"q" help:"Print only the image ID, no progress."`
-	Ref           string `arg:"" help:"Image to pull: [REGISTRY/]NAME[:TAG|@DIGEST] (docker.io and library/ by default)." placeholder:"IMAGE"`
+	imageproto.RegistryFlags `embed:""`
+	Quiet                    bool   `short:"q" help:"Print only the image ID, no progress."`
+	Ref                      string `arg:"" help:"Image to pull: [REGISTRY/]NAME[:TAG|@DIGEST] (docker.io and library/ by default)." placeholder:"IMAGE"`
 }
 
 // openImageStore opens the user's image store; progress goes to w (nil: none).
@@ -64,9 +60,9 @@ func openImageStore(w io.Writer) (*image.Store, error) {
 
 // Run pulls the image.
 func (p *PullCmd) Run() error {
-	o, err := p.pullOptions()
+	o, err := pullOptions(p.RegistryFlags)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	var progress io.Writer = os.Stderr
 	if p.Quiet {
@@ -74,11 +70,11 @@ func (p *PullCmd) Run() error {
 	}
 	s, err := openImageStore(progress)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	im, err := pull(s, p.Ref, o)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	if !p.Quiet {
 		fmt.Fprintf(os.Stderr, "pulled %s (%s)\n", im.Name, im.Platform)

@@ -1,4 +1,4 @@
-package main
+package imagecli
 
 import (
 	"encoding/json"
@@ -21,11 +21,11 @@ type ImagesCmd struct {
 func (c *ImagesCmd) Run() error {
 	s, err := openImageStore(nil)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	ims, err := s.List()
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	switch {
 	case c.Format == "json":

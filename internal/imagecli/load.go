@@ -1,4 +1,4 @@
-package main
+package imagecli
 
 import (
 	"context"
@@ -23,13 +23,13 @@ func (c *LoadCmd) Run() error {
 	}
 	s, err := openImageStore(w)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	ims, err := s.Load(ctx, c.Input)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	for _, im := range ims {
 		name := im.Name

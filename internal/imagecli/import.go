@@ -1,4 +1,4 @@
-package main
+package imagecli
 
 import (
 	"context"
@@ -31,16 +31,16 @@ type ImportCmd struct {
 func (c *ImportCmd) Run() error {
 	in, name, err := c.open()
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	defer in.Close()
 	dir, err := filepath.Abs(c.Dir)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	created, wasEmpty, err := c.prepare(dir)
 	if err != nil {
-		return usageError(err)
+		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
@@ -67,7 +67,7 @@ func (c *ImportCmd) Run() error {
 		if err != nil {
 			what += ": " + err.Error()
 		}
-		return usageError(fmt.Errorf("%s; %s", what, left))
+		return fmt.Errorf("%s; %s", what, left)
 	}
 	if !c.Quiet {
 		fmt.Printf("imported %s into %s: %d files, %d directories, %d links, %s", name, c.Dir, st.Files, st.Dirs, st.Symlinks+st.Hardlinks, units.HumanSize(float64(st.Bytes)))
