@@ -24,7 +24,8 @@ import (
 // util-linux's nsenter is one, installed wherever newuidmap is, and it forks
 // after joining the PID namespace so that its child is in it. What runs in
 // the container after nsenter is urun's exec stage, from a sealed copy of
-// the stage binary (sealedStage), never the host file. The alternative, a urun
+// the stage binary or from a urun binary no container can write
+// (sealedStage), never a host file the container could rewrite. The alternative, a urun
 // agent kept inside the container, would be a process the container could
 // kill or ptrace.
 //

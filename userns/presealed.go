@@ -7,8 +7,8 @@ import (
 )
 
 // The sealed copy the init stage runs from (sealedStage: the embedded stage
-// binary, under 1 ms; without one, the whole of urun, about 5 ms of a 12 MB
-// binary) is nearly all kernel work, and nothing before the clone depends
+// binary, under 1 ms; without one, the whole of urun, about 5 ms of a 20 MB
+// binary; none for a binary of root's) is nearly all kernel work, and nothing before the clone depends
 // on it: PrepareStart makes it on another thread while the flags, the spec
 // and the store record are worked out, and Start takes it.
 var presealed struct {
