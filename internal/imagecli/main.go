@@ -60,7 +60,7 @@ func Main(args []string) (status int) {
 	}()
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun %s --help'\n", err, args[0])
+		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return statusError
 	}
 	err = ctx.Run()
