@@ -7,11 +7,11 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/internal/cliexit"
 	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/userns"
 )
@@ -65,9 +65,7 @@ type CLI struct {
 }
 
 // exitError carries an exit status out of a kong command.
-type exitError int
-
-func (e exitError) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+type exitError = cliexit.Status
 
 // usageError prints a user error as urun's one line and returns status 125.
 func usageError(err error) error {
@@ -138,7 +136,7 @@ func parserOptions(g *Globals) []kong.Option {
 		// A flag's value may start with '-', as with docker's and podman's
 		// parser: --pids-limit -1, --memory-swap -1.
 		kong.WithHyphenPrefixedParameters(true),
-		kong.Exit(func(code int) { panic(exitError(code)) }),
+		cliexit.Option(),
 		// Verbs that need the global flags take a *Globals in Run.
 		kong.Bind(g),
 		imageVars(),
@@ -148,15 +146,7 @@ func parserOptions(g *Globals) []kong.Option {
 // parseAndRun turns kong's exits (help, usage errors) into statuses: help is 0,
 // a usage error is 125 like every other urun error.
 func parseAndRun(parser *kong.Kong, g *Globals, args []string) (status int) {
-	defer func() {
-		if v := recover(); v != nil {
-			e, ok := v.(exitError)
-			if !ok {
-				panic(v)
-			}
-			status = int(e)
-		}
-	}()
+	defer cliexit.Recover(&status)
 	ctx, err := parseArgs(parser, args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
@@ -172,9 +162,8 @@ func parseAndRun(parser *kong.Kong, g *Globals, args []string) (status int) {
 		defer g.log.Close()
 	}
 	err = ctx.Run()
-	var e exitError
-	if errors.As(err, &e) {
-		return int(e)
+	if s, ok := cliexit.Of(err); ok {
+		return s
 	}
 	if err != nil {
 		report(err)

@@ -9,11 +9,11 @@ package imagecli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/internal/cliexit"
 	"github.com/urun-dev/urun/internal/imageproto"
 	"github.com/urun-dev/urun/pty"
 )
@@ -28,9 +28,6 @@ type CLI struct {
 	Resolve ResolveCmd `cmd:"" name:"__urun_resolve" hidden:""`
 }
 
-// exitStatus carries kong's exit (help, usage errors) out of its parser.
-type exitStatus int
-
 // statusError is urun's status for its own errors.
 const statusError = 125
 
@@ -44,29 +41,20 @@ func Main(args []string) (status int) {
 		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
 		kong.WithHyphenPrefixedParameters(true),
 		kong.Vars(imageproto.HelpVars()),
-		kong.Exit(func(code int) { panic(exitStatus(code)) }))
+		cliexit.Option())
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return statusError
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			e, ok := v.(exitStatus)
-			if !ok {
-				panic(v)
-			}
-			status = int(e)
-		}
-	}()
+	defer cliexit.Recover(&status)
 	ctx, err := parser.Parse(args)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
 		return statusError
 	}
 	err = ctx.Run()
-	var e exitStatus
-	if errors.As(err, &e) {
-		return int(e)
+	if s, ok := cliexit.Of(err); ok {
+		return s
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
@@ -85,7 +73,9 @@ type ResolveCmd struct {
 // Run resolves the request. Its errors are the answer's, for urun to report.
 func (c *ResolveCmd) Run() error {
 	var req imageproto.Request
-	res, mark, err := &imageproto.Resolved{}, (*os.File)(nil), json.Unmarshal([]byte(c.Request), &req)
+	var res *imageproto.Resolved
+	var mark *os.File
+	err := json.Unmarshal([]byte(c.Request), &req)
 	if err == nil {
 		res, mark, err = Resolve(req)
 	}
@@ -109,9 +99,7 @@ func (c *ResolveCmd) Run() error {
 		return werr
 	}
 	if err != nil {
-		return exitStatus(statusError)
+		return cliexit.Status(statusError)
 	}
 	return nil
 }
-
-func (e exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
