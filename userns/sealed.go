@@ -81,8 +81,8 @@ func sealedStage() (*os.File, error) {
 	if needsNoCopy(exe) {
 		return exe, nil
 	}
+	f, err := sealedEmbedded(exe, stagebin.Init)
 	exe.Close()
-	f, err := SealedEmbedded(stagebin.Init)
 	if errors.Is(err, unix.EACCES) {
 		// No executable memfds here (vm.memfd_noexec=2): urun itself, on
 		// a read-only file system, still serves.
@@ -99,6 +99,11 @@ func SealedEmbedded(b stagebin.Blob) (*os.File, error) {
 		return nil, fmt.Errorf("opening urun's own binary: %w", err)
 	}
 	defer exe.Close()
+	return sealedEmbedded(exe, b)
+}
+
+// sealedEmbedded copies b out of exe, urun's own binary, into a sealed memfd.
+func sealedEmbedded(exe *os.File, b stagebin.Blob) (*os.File, error) {
 	off, size, err := b.Locate(exe)
 	if err != nil {
 		return nil, err
