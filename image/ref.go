@@ -24,6 +24,12 @@ func ParseReference(s string, insecure bool) (name.Reference, error) {
 	if err != nil {
 		return nil, fmt.Errorf("image reference %q does not parse (%v); write [REGISTRY/]NAME[:TAG|@sha256:DIGEST] in lower case", s, err)
 	}
+	// The short form is checked before docker.io's "library/" is added, so a
+	// name near the 255-character limit can pass here and fail in full: the
+	// store keeps the full name, so the full name must parse too.
+	if _, err := name.ParseReference(ref.Name(), opts...); err != nil {
+		return nil, fmt.Errorf("image reference %q is too long once written in full as %q; a repository name has at most 255 characters", s, ref.Name())
+	}
 	return ref, nil
 }
 
