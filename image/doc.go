@@ -1,7 +1,9 @@
 // Package image owns urun's images: references and platforms as the user
 // types them, the registry protocol and image formats (through
 // github.com/google/go-containerregistry, the library ko and crane use),
-// credentials, and the per-user image store under $XDG_DATA_HOME/urun.
+// credentials, and the writers of the per-user image store under
+// $XDG_DATA_HOME/urun (its layout and its read side are package
+// imagestore's, which urun itself links).
 //
 // The store keeps blobs by digest (each hashed while it is written, under a
 // temporary name renamed into place only once its digest matched), layers

@@ -13,11 +13,12 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // Load stores the images of an OCI layout (a directory, or a tarball of
 // one) or of a docker-archive tarball (`docker save`). It returns them.
-func (s *Store) Load(ctx context.Context, path string) ([]*Image, error) {
+func (s *Store) Load(ctx context.Context, path string) ([]*imagestore.Image, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load -i %s: %w", path, unwrap(err))
@@ -106,7 +107,7 @@ func extractPlain(path, dir string) error {
 	}
 }
 
-func (s *Store) loadLayout(ctx context.Context, dir string) ([]*Image, error) {
+func (s *Store) loadLayout(ctx context.Context, dir string) ([]*imagestore.Image, error) {
 	p, err := layout.FromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("load -i %s: not an OCI layout (%v)", dir, err)
@@ -119,7 +120,7 @@ func (s *Store) loadLayout(ctx context.Context, dir string) ([]*Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load -i %s: %w", dir, err)
 	}
-	var out []*Image
+	var out []*imagestore.Image
 	for _, d := range im.Manifests {
 		if !d.MediaType.IsImage() {
 			continue
@@ -154,20 +155,20 @@ func layoutName(d v1.Descriptor) string {
 		if v == "" || !strings.ContainsAny(v, "/:") {
 			continue
 		}
-		if n, err := NormalizeName(v); err == nil {
+		if n, err := imagestore.NormalizeName(v); err == nil {
 			return n
 		}
 	}
 	return ""
 }
 
-func (s *Store) loadDockerArchive(ctx context.Context, path string) ([]*Image, error) {
+func (s *Store) loadDockerArchive(ctx context.Context, path string) ([]*imagestore.Image, error) {
 	opener := func() (io.ReadCloser, error) { return os.Open(path) }
 	m, err := tarball.LoadManifest(opener)
 	if err != nil {
 		return nil, fmt.Errorf("load -i %s: neither an OCI layout nor a docker-archive tarball (%v)", path, err)
 	}
-	var out []*Image
+	var out []*imagestore.Image
 	for _, d := range m {
 		tags := d.RepoTags
 		if len(tags) == 0 {

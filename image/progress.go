@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	units "github.com/docker/go-units"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // Progress prints one line per layer: on a terminal a bar redrawn in place
@@ -26,7 +27,7 @@ func (p *Progress) start(i, n int, digest string, size int64) {
 	if p == nil {
 		return
 	}
-	p.i, p.n, p.digest, p.size, p.have, p.lastPercent = i, n, ShortID(digest), size, 0, -1
+	p.i, p.n, p.digest, p.size, p.have, p.lastPercent = i, n, imagestore.ShortID(digest), size, 0, -1
 	if !p.Terminal {
 		fmt.Fprintf(p.Out, "layer %d/%d %s: fetching %s\n", i, n, p.digest, units.HumanSize(float64(size)))
 		return
@@ -48,7 +49,7 @@ func (p *Progress) present(i, n int, digest string) {
 	if p == nil {
 		return
 	}
-	fmt.Fprintf(p.Out, "layer %d/%d %s: already present\n", i, n, ShortID(digest))
+	fmt.Fprintf(p.Out, "layer %d/%d %s: already present\n", i, n, imagestore.ShortID(digest))
 }
 
 func (p *Progress) done() {

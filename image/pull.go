@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // PullOptions tune a pull.
@@ -41,17 +42,8 @@ func displayName(r name.Reference) string {
 	return r.Name()
 }
 
-// NormalizeName is the name the store keeps for ref (docker's expansion).
-func NormalizeName(ref string) (string, error) {
-	r, err := ParseReference(ref, false)
-	if err != nil {
-		return "", err
-	}
-	return displayName(r), nil
-}
-
 // Pull fetches ref from its registry into the store.
-func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*Image, error) {
+func (s *Store) Pull(ctx context.Context, ref string, o PullOptions) (*imagestore.Image, error) {
 	r, err := ParseReference(ref, o.Insecure)
 	if err != nil {
 		return nil, err

@@ -7,28 +7,24 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // ParseReference parses an image reference as docker does: docker.io is the
 // default registry, a bare name is under library/, a missing tag is latest.
-// insecure allows plain http (and unverified TLS) to the registry.
+// insecure allows plain http (and unverified TLS) to the registry. Its
+// errors are imagestore's, which reads references the same way for urun.
 func ParseReference(s string, insecure bool) (name.Reference, error) {
+	if _, err := imagestore.NormalizeName(s); err != nil {
+		return nil, err
+	}
 	opts := []name.Option{name.WithDefaultRegistry(name.DefaultRegistry), name.WithDefaultTag(name.DefaultTag)}
 	if insecure {
 		opts = append(opts, name.Insecure)
 	}
-	if strings.TrimSpace(s) == "" {
-		return nil, fmt.Errorf("empty image reference; give one such as busybox, debian:bookworm or registry.example:5000/app@sha256:DIGEST")
-	}
 	ref, err := name.ParseReference(s, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("image reference %q does not parse (%v); write [REGISTRY/]NAME[:TAG|@sha256:DIGEST] in lower case", s, err)
-	}
-	// The short form is checked before docker.io's "library/" is added, so a
-	// name near the 255-character limit can pass here and fail in full: the
-	// store keeps the full name, so the full name must parse too.
-	if _, err := name.ParseReference(ref.Name(), opts...); err != nil {
-		return nil, fmt.Errorf("image reference %q is too long once written in full as %q; a repository name has at most 255 characters", s, ref.Name())
 	}
 	return ref, nil
 }
@@ -77,13 +73,4 @@ func matchPlatform(have *v1.Platform, want v1.Platform) bool {
 		return true
 	}
 	return want.Architecture == "arm64" && want.Variant == "v8" && have.Variant == ""
-}
-
-// ShortID is the 12 hex digits of a digest that `urun images` shows.
-func ShortID(digest string) string {
-	h := strings.TrimPrefix(digest, "sha256:")
-	if len(h) > 12 {
-		h = h[:12]
-	}
-	return h
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -22,6 +23,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/urun-dev/urun/internal/imageproto"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // plainUnpack extracts regular files and directories: enough for the
@@ -104,7 +107,7 @@ func push(t *testing.T, ref string, img v1.Image) {
 }
 
 func newStore(t *testing.T) *Store {
-	return &Store{Root: t.TempDir(), Unpack: plainUnpack}
+	return &Store{Store: imagestore.Store{Root: t.TempDir()}, Unpack: plainUnpack}
 }
 
 func TestPullStoresAndRmiFrees(t *testing.T) {
@@ -134,7 +137,7 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if err != nil || got.ID != ia.ID {
 		t.Fatalf("lookup: %v %v", got, err)
 	}
-	if _, err := s.Lookup(ShortID(ia.ID)); err != nil {
+	if _, err := s.Lookup(imagestore.ShortID(ia.ID)); err != nil {
 		t.Fatalf("lookup by id: %v", err)
 	}
 	_, mark, err := s.Use(reg + "/x/a:1")
@@ -148,7 +151,7 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 	if _, err := s.Remove([]string{reg + "/x/a:1"}, false); err != nil {
 		t.Fatal(err)
 	}
-	if exists(s.LayerDir(ia.Layers[1])) || exists(s.blobPath(ia.ID)) {
+	if exists(s.LayerDir(ia.Layers[1])) || exists(s.BlobPath(ia.ID)) {
 		t.Fatal("rmi left a's own layer or config")
 	}
 	if !exists(s.LayerDir(ia.Layers[0])) {
@@ -161,6 +164,60 @@ func TestPullStoresAndRmiFrees(t *testing.T) {
 		if ents, _ := os.ReadDir(filepath.Join(s.Root, d)); len(ents) != 0 {
 			t.Fatalf("%s not empty after removing every image: %v", d, ents)
 		}
+	}
+}
+
+// imagestore reads the run defaults from the config the pull stored, with
+// its own small decoder (urun does not link go-containerregistry's).
+func TestResolveReadsTheRunDefaultsOfAPulledImage(t *testing.T) {
+	reg := newRegistry(t)
+	img := testImage(t, map[string]string{"a": "a"}, map[string]string{"b": "b"})
+	cf, _ := img.ConfigFile()
+	cf.Config.Entrypoint = []string{"/bin/sh", "-c"}
+	cf.Config.Cmd = []string{"echo hi"}
+	cf.Config.Env = []string{"A=1", "PATH=/bin"}
+	cf.Config.WorkingDir = "/srv"
+	cf.Config.User = "1000:1000"
+	cf.Config.ExposedPorts = map[string]struct{}{"8080/tcp": {}, "53/udp": {}}
+	img, err := mutate.ConfigFile(img, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	push(t, reg+"/x/run:1", img)
+	s := newStore(t)
+	im, err := s.Pull(context.Background(), reg+"/x/run:1", PullOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, mark, needPull, err := imagestore.ResolveStored(s.Root, imageproto.Request{Ref: reg + "/x/run:1", Pull: "missing"})
+	if err != nil || needPull {
+		t.Fatalf("resolve: %v, pull %v", err, needPull)
+	}
+	defer mark.Release()
+	want := imageproto.Resolved{
+		Layers:     s.LayerDirs(im),
+		Entrypoint: cf.Config.Entrypoint, Cmd: cf.Config.Cmd, Env: cf.Config.Env,
+		WorkingDir: "/srv", User: "1000:1000", ExposedPorts: []string{"53/udp", "8080/tcp"},
+	}
+	if !reflect.DeepEqual(*res, want) {
+		t.Fatalf("resolved %+v, want %+v", *res, want)
+	}
+	if len(res.Layers) != 2 || res.Layers[0] != s.LayerDir(im.Layers[1]) {
+		t.Fatalf("layers not uppermost first: %v (diff ids %v)", res.Layers, im.Layers)
+	}
+	// The run holds the image: rmi refuses it until the mark is released.
+	if _, err := s.Remove([]string{reg + "/x/run:1"}, false); err == nil {
+		t.Fatal("rmi removed an image a run holds")
+	}
+	// Not stored: a pull is due, or the one line of --pull=never.
+	if _, _, needPull, err := imagestore.ResolveStored(s.Root, imageproto.Request{Ref: "busybox", Pull: "missing"}); err != nil || !needPull {
+		t.Fatalf("missing image: %v, pull %v", err, needPull)
+	}
+	if _, _, _, err := imagestore.ResolveStored(s.Root, imageproto.Request{Ref: "busybox", Pull: "never"}); err == nil || !strings.Contains(err.Error(), "--pull=never") {
+		t.Fatalf("missing image, --pull=never: %v", err)
+	}
+	if _, _, needPull, err := imagestore.ResolveStored(s.Root, imageproto.Request{Ref: reg + "/x/run:1", Pull: "always"}); err != nil || !needPull {
+		t.Fatalf("--pull=always: %v, pull %v", err, needPull)
 	}
 }
 
@@ -217,40 +274,16 @@ func TestAddRefusesWrongDiffID(t *testing.T) {
 
 func TestPutBlobRefusesWrongDigest(t *testing.T) {
 	s := newStore(t)
-	s.ensure()
+	s.Ensure()
 	err := s.putBlob(context.Background(), digestOf([]byte("good")), strings.NewReader("evil"), nil)
 	if _, ok := err.(*DigestError); !ok {
 		t.Fatalf("want a DigestError, got %v", err)
 	}
-	if exists(s.blobPath(digestOf([]byte("good")))) {
+	if exists(s.BlobPath(digestOf([]byte("good")))) {
 		t.Fatal("the blob was stored")
 	}
 	if ents, _ := os.ReadDir(filepath.Join(s.Root, "tmp")); len(ents) != 0 {
 		t.Fatalf("temp files left: %v", ents)
-	}
-}
-
-func TestNames(t *testing.T) {
-	for in, want := range map[string]string{
-		"busybox":                      "docker.io/library/busybox:latest",
-		"debian:bookworm":              "docker.io/library/debian:bookworm",
-		"127.0.0.1:5000/a/b":           "127.0.0.1:5000/a/b:latest",
-		"docker.io/library/alpine:3.2": "docker.io/library/alpine:3.2",
-		"quay.io/x/y@sha256:" + strings.Repeat("a", 64): "quay.io/x/y@sha256:" + strings.Repeat("a", 64),
-	} {
-		got, err := NormalizeName(in)
-		if err != nil || got != want {
-			t.Errorf("%s: got %q %v, want %q", in, got, err, want)
-		}
-	}
-	im := &Image{Name: "127.0.0.1:5000/a/b:latest"}
-	if im.Repository() != "127.0.0.1:5000/a/b" || im.Tag() != "latest" {
-		t.Errorf("split: %s %s", im.Repository(), im.Tag())
-	}
-	for _, bad := range []string{"", "UPPER", "a b", "x:", "@sha256:1"} {
-		if _, err := ParseReference(bad, false); err == nil {
-			t.Errorf("%q parsed", bad)
-		}
 	}
 }
 
@@ -280,24 +313,6 @@ func FuzzParsePlatform(f *testing.F) {
 		}
 		if FormatPlatform(p) != s {
 			t.Fatalf("%q round-trips to %q", s, FormatPlatform(p))
-		}
-	})
-}
-
-func FuzzParseReference(f *testing.F) {
-	// 250 characters: valid short, too long with docker.io's library/ (found by CI's fuzzing).
-	for _, s := range []string{"busybox", "a/b:c", "127.0.0.1:5000/x@sha256:" + strings.Repeat("a", 64), "", strings.Repeat("0", 250)} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		n, err := NormalizeName(s)
-		if err != nil {
-			return
-		}
-		// A normalized name is a fixed point.
-		again, err := NormalizeName(n)
-		if err != nil || again != n {
-			t.Fatalf("%q -> %q -> %q %v", s, n, again, err)
 		}
 	})
 }

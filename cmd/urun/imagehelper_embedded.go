@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/urun-dev/urun/internal/imageproto"
+	"github.com/urun-dev/urun/internal/imagestore"
 	"github.com/urun-dev/urun/internal/stagebin"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/userns"
@@ -37,10 +38,26 @@ func runImageVerb(args []string) int {
 	return userns.StatusError
 }
 
-// resolveImage asks the helper for the image of `urun run IMAGE`: the
-// answer on its standard output, the mark on a socket (imageproto.MarkFd);
-// progress of a pull goes to urun's standard error.
-func resolveImage(req imageproto.Request) (*imageproto.Resolved, *imageMark, error) {
+// resolveImage finds the image of `urun run IMAGE`. A stored image is read
+// here, from the store (imagestore): starting the helper, a copy of 10 MB
+// into a memfd and a Go runtime, would cost more than the rest of the run.
+// Only a pull asks the helper, which answers on its standard output and
+// sends the mark on a socket (imageproto.MarkFd); progress of the pull goes
+// to urun's standard error.
+func resolveImage(req imageproto.Request) (*imageproto.Resolved, *imagestore.Mark, error) {
+	root, err := imagestore.DefaultRoot()
+	if err != nil {
+		return nil, nil, err
+	}
+	res, mark, needPull, err := imagestore.ResolveStored(root, req)
+	if err != nil || !needPull {
+		return res, mark, err
+	}
+	return askImageHelper(req)
+}
+
+// askImageHelper has the helper pull and resolve the image of req.
+func askImageHelper(req imageproto.Request) (*imageproto.Resolved, *imagestore.Mark, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return nil, nil, err
@@ -86,5 +103,5 @@ func resolveImage(req imageproto.Request) (*imageproto.Resolved, *imageMark, err
 	if rerr != nil {
 		return nil, nil, fmt.Errorf("receiving the image's in-use mark from urun's image helper: %w", rerr)
 	}
-	return res, &imageMark{mark}, nil
+	return res, imagestore.NewMark(mark), nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"os"
-
 	"github.com/alecthomas/kong"
 	"github.com/urun-dev/urun/internal/imageproto"
 )
 
-// imageVerb is an image verb (import, pull, images, rmi, load): urun hands
+// imageVerb is an image verb (import, pull, rmi, load): urun hands
 // its flags and arguments as they are to the image helper, which parses
 // them (`urun pull --help` is its help). The helper is a binary apart
 // (package imagecli says why); runImageVerb runs it, or, in a build without
@@ -23,25 +21,6 @@ func (v *imageVerb) Run(k *kong.Context) error {
 		return exitError(status)
 	}
 	return nil
-}
-
-// imageMark is an image's in-use mark: the image stays while any process
-// holds the file open. A nil mark (a rootfs) is a no-op.
-type imageMark struct{ f *os.File }
-
-// File is the open file that holds the mark (nil for a rootfs).
-func (m *imageMark) File() *os.File {
-	if m == nil {
-		return nil
-	}
-	return m.f
-}
-
-// Release ends this process's hold on the mark.
-func (m *imageMark) Release() {
-	if m != nil {
-		m.f.Close()
-	}
 }
 
 // imageVars are the kong variables of the image verbs' help.

@@ -41,7 +41,7 @@ type CLI struct {
 	Unshare  UnshareCmd  `cmd:"" help:"Run a host command (default: your shell) as root of a user namespace with your subordinate ids mapped: 'urun unshare rm -rf DIR' removes files a container made as other ids."`
 	Import   imageVerb   `cmd:"" passthrough:"" help:"${help_import}"`
 	Pull     imageVerb   `cmd:"" passthrough:"" help:"${help_pull}"`
-	Images   imageVerb   `cmd:"" passthrough:"" help:"${help_images}"`
+	Images   ImagesCmd   `cmd:"" help:"List the images in your store."`
 	Rmi      imageVerb   `cmd:"" passthrough:"" help:"${help_rmi}"`
 	Load     imageVerb   `cmd:"" passthrough:"" help:"${help_load}"`
 	Exec     ExecCmd     `cmd:"" help:"Run a command in a running container (urun exec [-it] ID CMD...)."`

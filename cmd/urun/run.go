@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/urun-dev/urun/container"
+	"github.com/urun-dev/urun/internal/imagestore"
 	"github.com/urun-dev/urun/internal/trace"
 	"github.com/urun-dev/urun/slirp"
 	"github.com/urun-dev/urun/spec"
@@ -96,7 +97,7 @@ type runOptions struct {
 // defaultCmd says the user gave no command and /bin/sh was chosen.
 // mark is the image's in-use mark (nil for a rootfs): release it when the
 // container is gone, or hand it to the monitor that outlives this process.
-func (r *RunCmd) options() (o runOptions, defaultCmd bool, mark *imageMark, err error) {
+func (r *RunCmd) options() (o runOptions, defaultCmd bool, mark *imagestore.Mark, err error) {
 	o.detached = r.Detach
 	mark, imageDefaults, err := r.rootfsOrImage(&o)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/urun-dev/urun/internal/imageproto"
+	"github.com/urun-dev/urun/internal/imagestore"
 	"github.com/urun-dev/urun/spec"
 )
 
@@ -45,7 +46,7 @@ func isRootfs(arg string) bool {
 // upper layer, with the image's config as defaults under the flags. It
 // returns the image's in-use mark (nil for a rootfs) and
 // the image's defaults, to apply once the flags are (nil for a rootfs).
-func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *imageMark, defaults func(*runOptions) error, err error) {
+func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *imagestore.Mark, defaults func(*runOptions) error, err error) {
 	if isRootfs(r.Rootfs) {
 		root, err := filepath.Abs(kong.ExpandPath(r.Rootfs))
 		if err != nil {

@@ -1,4 +1,4 @@
-// Package imagecli owns urun's image verbs: pull, images, rmi, load and
+// Package imagecli owns urun's image verbs that write: pull, rmi, load and
 // import, and the resolution of `urun run IMAGE` (Resolve). It runs in the
 // image helper (cmd/urun-image), which `make build` embeds into urun and urun
 // executes for those verbs, or, in a build without it, inside urun itself.
@@ -22,7 +22,6 @@ import (
 type CLI struct {
 	Import  ImportCmd  `cmd:"" help:"${help_import}"`
 	Pull    PullCmd    `cmd:"" help:"${help_pull}"`
-	Images  ImagesCmd  `cmd:"" help:"${help_images}"`
 	Rmi     RmiCmd     `cmd:"" help:"${help_rmi}"`
 	Load    LoadCmd    `cmd:"" help:"${help_load}"`
 	Resolve ResolveCmd `cmd:"" name:"__urun_resolve" hidden:""`

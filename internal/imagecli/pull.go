@@ -12,6 +12,7 @@ import (
 	"github.com/urun-dev/urun/archive"
 	"github.com/urun-dev/urun/image"
 	"github.com/urun-dev/urun/internal/imageproto"
+	"github.com/urun-dev/urun/internal/imagestore"
 	"github.com/urun-dev/urun/pty"
 )
 
@@ -39,12 +40,12 @@ type PullCmd struct {
 // Layers are unpacked and removed inside the user namespace: their files
 // belong to the container's ids.
 func openImageStore(w io.Writer) (*image.Store, error) {
-	root, err := image.DefaultRoot()
+	root, err := imagestore.DefaultRoot()
 	if err != nil {
 		return nil, err
 	}
 	s := &image.Store{
-		Root: root,
+		Store: imagestore.Store{Root: root},
 		Unpack: func(ctx context.Context, r io.Reader, dir string) error {
 			_, err := archive.UnpackRootless(ctx, r, dir, archive.Overlay)
 			return err
@@ -85,7 +86,7 @@ func (p *PullCmd) Run() error {
 
 // pull pulls ref; Ctrl-C stops it cleanly (what was not finished is never
 // used and the next pull deletes it).
-func pull(s *image.Store, ref string, o image.PullOptions) (*image.Image, error) {
+func pull(s *image.Store, ref string, o image.PullOptions) (*imagestore.Image, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	im, err := s.Pull(ctx, ref, o)

@@ -1,70 +1,41 @@
 package imagecli
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"sort"
 
-	"github.com/urun-dev/urun/image"
 	"github.com/urun-dev/urun/internal/imageproto"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
 // Resolve finds the image of `urun run IMAGE` in the store, pulling it
 // first when the request's policy says so, and marks it in use: the mark
 // (an open file; the image stays while any process holds it) is returned
 // with the answer, and the caller keeps it as long as the container lives.
+// urun asks the helper only when a pull is due (imagestore.ResolveStored
+// answers the rest in urun itself), but the helper answers every request.
 func Resolve(req imageproto.Request) (*imageproto.Resolved, *os.File, error) {
-	ref := req.Ref
-	if _, err := image.ParseReference(ref, false); err != nil {
-		return nil, nil, fmt.Errorf("%q is neither a directory nor an image reference (%v); give a rootfs directory (./DIR) or an image such as busybox", ref, err)
-	}
 	s, err := openImageStore(os.Stderr)
 	if err != nil {
 		return nil, nil, err
 	}
-	if req.Quiet {
-		s.Progress = nil
+	res, mark, needPull, err := imagestore.ResolveStored(s.Root, req)
+	if err != nil {
+		return nil, nil, err
 	}
-	im, mark, err := s.Use(ref)
-	if req.Pull == "always" || (req.Pull == "missing" && errors.Is(err, image.ErrNotFound)) {
-		mark.Release()
-		po, perr := pullOptions(req.Registry)
-		if perr != nil {
-			return nil, nil, perr
+	if needPull {
+		if req.Quiet {
+			s.Progress = nil
 		}
-		if _, err = pull(s, ref, po); err != nil {
+		po, err := pullOptions(req.Registry)
+		if err != nil {
 			return nil, nil, err
 		}
-		im, mark, err = s.Use(ref)
+		if _, err = pull(s, req.Ref, po); err != nil {
+			return nil, nil, err
+		}
+		if res, mark, err = s.Resolve(req.Ref); err != nil {
+			return nil, nil, err
+		}
 	}
-	if errors.Is(err, image.ErrNotFound) {
-		return nil, nil, fmt.Errorf("image %s is not in the store and --pull=never; pull it first (urun pull %s)", ref, ref)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, err := s.Config(im)
-	if err != nil {
-		mark.Release()
-		return nil, nil, err
-	}
-	c := cfg.Config
-	res := &imageproto.Resolved{
-		Layers:     s.LayerDirs(im),
-		Entrypoint: c.Entrypoint,
-		Cmd:        c.Cmd,
-		Env:        c.Env,
-		WorkingDir: c.WorkingDir,
-		User:       c.User,
-	}
-	if len(res.Layers) == 0 {
-		mark.Release()
-		return nil, nil, fmt.Errorf("image %s has no layers; nothing to run", ref)
-	}
-	for p := range c.ExposedPorts {
-		res.ExposedPorts = append(res.ExposedPorts, p)
-	}
-	sort.Strings(res.ExposedPorts)
 	return res, mark.File(), nil
 }

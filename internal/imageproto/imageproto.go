@@ -65,7 +65,6 @@ func ParseResolved(b []byte) (*Resolved, error) {
 var Help = map[string]string{
 	"import": "Unpack a rootfs tarball (docker export, mmdebstrap; gzip, xz, zstd) into a new directory, owned by your ids: 'urun import debian.tar ./debian'.",
 	"pull":   "Pull an image from a registry into your image store.",
-	"images": "List the images in your store.",
 	"rmi":    "Remove images; frees the blobs and layers no other image uses.",
 	"load":   "Load images from an OCI layout or a docker-archive tarball (docker save).",
 }

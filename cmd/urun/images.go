@@ -1,4 +1,4 @@
-package imagecli
+package main
 
 import (
 	"encoding/json"
@@ -8,10 +8,11 @@ import (
 	"time"
 
 	units "github.com/docker/go-units"
-	"github.com/urun-dev/urun/image"
+	"github.com/urun-dev/urun/internal/imagestore"
 )
 
-// ImagesCmd is `urun images`.
+// ImagesCmd is `urun images`. urun lists the store itself (imagestore)
+// rather than starting the image helper for it: scripts call it often.
 type ImagesCmd struct {
 	Quiet  bool   `short:"q" help:"Print only image IDs."`
 	Format string `enum:"table,json" default:"table" help:"Output format: table or json."`
@@ -19,18 +20,18 @@ type ImagesCmd struct {
 
 // Run lists the stored images.
 func (c *ImagesCmd) Run() error {
-	s, err := openImageStore(nil)
+	root, err := imagestore.DefaultRoot()
 	if err != nil {
 		return err
 	}
-	ims, err := s.List()
+	ims, err := (&imagestore.Store{Root: root}).List()
 	if err != nil {
 		return err
 	}
 	switch {
 	case c.Format == "json":
 		if ims == nil {
-			ims = []*image.Image{}
+			ims = []*imagestore.Image{}
 		}
 		b, err := json.MarshalIndent(ims, "", "  ")
 		if err != nil {
@@ -39,7 +40,7 @@ func (c *ImagesCmd) Run() error {
 		fmt.Println(string(b))
 	case c.Quiet:
 		for _, im := range ims {
-			fmt.Println(image.ShortID(im.ID))
+			fmt.Println(imagestore.ShortID(im.ID))
 		}
 	default:
 		tw := tabwriter.NewWriter(os.Stdout, 0, 4, 3, ' ', 0)
@@ -49,7 +50,7 @@ func (c *ImagesCmd) Run() error {
 			if !im.Created.IsZero() {
 				created = units.HumanDuration(time.Since(im.Created)) + " ago"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", im.Repository(), im.Tag(), image.ShortID(im.ID), created, units.HumanSize(float64(im.Size)))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", im.Repository(), im.Tag(), imagestore.ShortID(im.ID), created, units.HumanSize(float64(im.Size)))
 		}
 		return tw.Flush()
 	}
