@@ -110,13 +110,12 @@ func parseDigest(s string) (ref, error) {
 	if !validDigest(parts[1]) {
 		return ref{}, fmt.Errorf("%q is not a digest (sha256: and 64 lower-case hex digits)", parts[1])
 	}
-	reg, repo, err := "", "", error(nil)
-	if t, terr := parseTag(parts[0]); terr == nil {
+	base := parts[0]
+	if t, err := parseTag(base); err == nil {
 		// pkg/name parses the repository again in full (library/ added).
-		reg, repo, err = parseRepository(t.registry + "/" + t.repository)
-	} else {
-		reg, repo, err = parseRepository(parts[0])
+		base = t.registry + "/" + t.repository
 	}
+	reg, repo, err := parseRepository(base)
 	if err != nil {
 		return ref{}, err
 	}
@@ -169,8 +168,18 @@ func validDigest(d string) bool {
 	if !ok || alg == "" {
 		return false
 	}
-	size := map[string]int{"sha256": 32, "sha384": 48, "sha512": 64}[alg]
-	if size == 0 || len(hex) != 2*size {
+	var size int
+	switch alg {
+	case "sha256":
+		size = 32
+	case "sha384":
+		size = 48
+	case "sha512":
+		size = 64
+	default:
+		return false
+	}
+	if len(hex) != 2*size {
 		return false
 	}
 	return strings.Trim(hex, "0123456789abcdef") == ""
