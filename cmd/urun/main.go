@@ -123,7 +123,10 @@ func run(args []string) int {
 
 // newParser makes urun's kong parser for cli.
 func newParser(cli *CLI) (*kong.Kong, error) {
-	return kong.New(cli, parserOptions(&cli.Globals)...)
+	// The image verbs' help texts are variables (imageVars): only the whole
+	// CLI has those verbs, and kong interpolates every variable for every
+	// flag, so the run-only parser goes without them.
+	return kong.New(cli, append(parserOptions(&cli.Globals), imageVars())...)
 }
 
 // parserOptions are the kong options of urun's parsers; g is where the
@@ -139,7 +142,6 @@ func parserOptions(g *Globals) []kong.Option {
 		cliexit.Option(),
 		// Verbs that need the global flags take a *Globals in Run.
 		kong.Bind(g),
-		imageVars(),
 	}
 }
 
