@@ -3,7 +3,6 @@ package userns
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/urun-dev/urun/internal/hostbin"
+	"github.com/urun-dev/urun/internal/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -238,7 +238,7 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 			started.kill()
 		}
 	}()
-	b, err := json.Marshal(c)
+	b, err := wire.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encoding the exec config: %w", err)
 	}

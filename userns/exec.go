@@ -1,13 +1,13 @@
 package userns
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/wire"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/seccomp"
 	"golang.org/x/sys/unix"
@@ -54,20 +54,20 @@ const execHello = "h"
 // the hello: the stage may go on.
 const execGo = "g"
 
-// ExecConfig is what the CLI sends the exec stage.
+// ExecConfig is what the CLI sends the exec stage (encoded by package wire).
 type ExecConfig struct {
 	// Process is the command and how it runs: args, env, cwd, user,
 	// capabilities, rlimits, no_new_privs, terminal and its size.
-	Process *specs.Process `json:"process"`
+	Process *specs.Process
 	// Seccomp is the container's filter, compiled by the CLI (nil: none).
-	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	Seccomp *seccomp.Program
 	// Stdio says fds 5, 6 and 7 are the command's stdio (no terminal).
-	Stdio bool `json:"stdio,omitempty"`
+	Stdio bool
 	// WaitGo: after its hello the stage waits for the CLI's go, which
 	// comes once the CLI has done what must come before the command runs:
 	// moving the stage into the container's cgroup, or (exec -d) ending
 	// nsenter so that the stage's parent is the caller's subreaper.
-	WaitGo bool `json:"waitGo,omitempty"`
+	WaitGo bool
 }
 
 // IsExec reports whether this process is an exec stage.
@@ -144,7 +144,7 @@ func recvExecConfig(boot int, c *ExecConfig) (*os.File, error) {
 		return nil, fmt.Errorf("the exec config came without its report socket")
 	}
 	report := os.NewFile(uintptr(fds[0]), "exec-report")
-	if err := json.Unmarshal(buf[:n], c); err != nil || c.Process == nil || len(c.Process.Args) == 0 {
+	if err := wire.Unmarshal(buf[:n], c); err != nil || c.Process == nil || len(c.Process.Args) == 0 {
 		report.Close()
 		return nil, fmt.Errorf("decoding the exec config: %v", err)
 	}

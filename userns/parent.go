@@ -2,7 +2,6 @@ package userns
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/internal/trace"
+	"github.com/urun-dev/urun/internal/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -233,7 +233,7 @@ func allCaps() []uintptr {
 // `urun start`.
 func (p *Process) Setup(c *Config) error {
 	c.ConsoleFd = p.consoleFd
-	b, err := json.Marshal(c)
+	b, err := wire.Marshal(c)
 	if err != nil {
 		return fmt.Errorf("encoding the init config: %w", err)
 	}

@@ -1,9 +1,11 @@
 package userns
 
 import (
-	"encoding/json"
 	"os"
+	"reflect"
 	"sync"
+
+	"github.com/urun-dev/urun/internal/wire"
 )
 
 // The sealed copy the init stage runs from (sealedStage: the embedded stage
@@ -22,7 +24,7 @@ var presealed struct {
 }
 
 // PrepareStart begins the work Start will need (the sealed copy of the
-// stage, the JSON codec of its config) in the background. Calling it is
+// stage, its config's fingerprint) in the background. Calling it is
 // optional; a copy never taken stays open until urun exits.
 func PrepareStart() {
 	presealed.once.Do(func() {
@@ -31,10 +33,9 @@ func PrepareStart() {
 			defer close(presealed.done)
 			presealed.f, presealed.err = sealedStage()
 		}()
-		// The JSON codec of the spec, which the store record and the
-		// stage's config need (see warmConfigCodec), built on the other
-		// CPU while this one parses the flags.
-		go func() { _, _ = json.Marshal(new(Config)) }()
+		// The config's fingerprint (see warmConfigCodec), on the other CPU
+		// while this one parses the flags.
+		go wire.Fingerprint(reflect.TypeFor[Config]())
 	})
 }
 

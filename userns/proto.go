@@ -19,38 +19,39 @@ const (
 )
 
 // Config is what the parent sends to the init stage once the namespaces are
-// ready (maps written, cgroup and network attached).
+// ready (maps written, cgroup and network attached), encoded by package
+// wire (which says why not JSON).
 type Config struct {
-	Spec *specs.Spec `json:"spec"`
+	Spec *specs.Spec
 	// CgroupRequired: limits were asked for, so /sys/fs/cgroup must mount.
-	CgroupRequired bool `json:"cgroupRequired,omitempty"`
+	CgroupRequired bool
 	// GID5Mapped: the tty group exists in the container.
-	GID5Mapped bool `json:"gid5Mapped,omitempty"`
+	GID5Mapped bool
 	// Mount bits: HaveScope says the stage is in a cgroup scope of its
 	// own (without one /sys/fs/cgroup is an empty tmpfs); Overlay is the
 	// copy-on-write root, nil for a plain bind of the rootfs.
-	HaveScope bool           `json:"haveScope,omitempty"`
-	Overlay   *mount.Overlay `json:"overlay,omitempty"`
+	HaveScope bool
+	Overlay   *mount.Overlay
 	// ConsoleFd is the stage's fd of the console socket (set by Release
 	// from StartOptions.ConsoleSocket); 0: no terminal.
-	ConsoleFd int `json:"consoleFd,omitempty"`
+	ConsoleFd int
 	// EarlyTerminal makes the terminal (ConsoleFd) at set-up, before the
 	// stage reports created, instead of last before the exec: an OCI
 	// engine gets the terminal's master from create, before start.
-	EarlyTerminal bool `json:"earlyTerminal,omitempty"`
+	EarlyTerminal bool
 	// Gated: the stage may wait at the start gate for long (an OCI
 	// container between create and start); a signal it gets there ends it
 	// as it would end the command (128+N), see gate.go.
-	Gated bool `json:"gated,omitempty"`
+	Gated bool
 	// HandOff: the parent lets the command go once it runs (an OCI
 	// container's monitor after start), so the stage clears its
 	// parent-death signal before the exec; the command is then reparented
 	// to the nearest subreaper (the engine's conmon or shim), which reaps
 	// it as it reaps runc's.
-	HandOff bool `json:"handOff,omitempty"`
+	HandOff bool
 	// Seccomp is the compiled filter the stage loads last before the exec
 	// (nil: none). The parent compiles it so the stage only loads.
-	Seccomp *seccomp.Program `json:"seccomp,omitempty"`
+	Seccomp *seccomp.Program
 }
 
 // Sync bytes: the stage's "set up, waiting to exec" on the error pipe (a
@@ -58,7 +59,7 @@ type Config struct {
 //
 // The order on the two pipes (Process.Setup, then Process.Go):
 //
-//	parent -> stage  config pipe: length, config JSON
+//	parent -> stage  config pipe: length, config (package wire)
 //	stage            unshare cgroup ns, keyring, sysctls, mounts, pivot_root,
 //	                 hostname, lo, cwd (and the terminal with EarlyTerminal)
 //	stage -> parent  error pipe: createdByte        (or an InitError, then EOF)
