@@ -28,7 +28,7 @@ func (r *run) register() error {
 		ID: c.ID, Name: c.Name, Status: store.Created,
 		MonitorPid: os.Getpid(), MonitorStart: self,
 		Rootfs: c.Spec.Root.Path, Command: c.Spec.Process.Args,
-		Limits: c.Spec.Linux.Resources, Detached: c.Detached,
+		Limits: (*store.Resources)(c.Spec.Linux.Resources), Detached: c.Detached,
 		TTY: c.Spec.Process.Terminal, Hostname: c.Spec.Hostname, AutoRemove: c.AutoRemove,
 	}
 	if c.OCI != nil {

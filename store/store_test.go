@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 )
 
 func newStore(t *testing.T) *Store {
@@ -225,5 +228,25 @@ func TestBaseMakesTheParentsOfAnEnginesRoot(t *testing.T) {
 	}
 	if st, err := os.Stat(root); err != nil || !st.IsDir() || st.Mode().Perm() != 0o700 {
 		t.Errorf("%s: %v %v", root, st, err)
+	}
+}
+
+// A record's limits read back as they were written, in the spec's own JSON.
+func TestRecordLimitsRoundTrip(t *testing.T) {
+	limit := int64(64 << 20)
+	r := Record{ID: "x", Limits: &Resources{Memory: &specs.LinuxMemory{Limit: &limit}}}
+	b, err := json.Marshal(&r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"limits":{"memory":{"limit":67108864}}`) {
+		t.Fatalf("record JSON %s: want the spec's form of the limits", b)
+	}
+	var back Record
+	if err := json.Unmarshal(b, &back); err != nil || back.Limits == nil || *back.Limits.Memory.Limit != limit {
+		t.Fatalf("read back %+v, %v", back.Limits, err)
+	}
+	if b, _ := json.Marshal(&Record{}); strings.Contains(string(b), "limits") {
+		t.Errorf("a record without limits: %s", b)
 	}
 }
