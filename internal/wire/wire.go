@@ -27,10 +27,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"reflect"
-	"strconv"
 	"sync"
 )
 
@@ -81,22 +79,29 @@ func Unmarshal(b []byte, v any) error {
 	return nil
 }
 
-// fields caches, per struct type, the indexes of its exported fields:
-// reflect's StructField costs an allocation per call.
-var fields sync.Map // reflect.Type -> []int
+// field is an exported field of a struct type.
+type field struct {
+	index int
+	name  string
+	typ   reflect.Type
+}
 
-func exported(t reflect.Type) []int {
+// fields caches, per struct type, its exported fields: reflect's
+// StructField costs an allocation per call.
+var fields sync.Map // reflect.Type -> []field
+
+func exported(t reflect.Type) []field {
 	if f, ok := fields.Load(t); ok {
-		return f.([]int)
+		return f.([]field)
 	}
-	var idx []int
+	var fs []field
 	for i := range t.NumField() {
-		if t.Field(i).IsExported() {
-			idx = append(idx, i)
+		if f := t.Field(i); f.IsExported() {
+			fs = append(fs, field{i, f.Name, f.Type})
 		}
 	}
-	fields.Store(t, idx)
-	return idx
+	fields.Store(t, fs)
+	return fs
 }
 
 func encode(b []byte, v reflect.Value) ([]byte, error) {
@@ -148,9 +153,9 @@ func encode(b []byte, v reflect.Value) ([]byte, error) {
 		return b, nil
 	case reflect.Struct:
 		var err error
-		for _, i := range exported(v.Type()) {
-			if b, err = encode(b, v.Field(i)); err != nil {
-				return nil, fmt.Errorf("%s.%s: %w", v.Type(), v.Type().Field(i).Name, err)
+		for _, f := range exported(v.Type()) {
+			if b, err = encode(b, v.Field(f.index)); err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", v.Type(), f.name, err)
 			}
 		}
 		return b, nil
@@ -329,8 +334,8 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 		}
 		v.Set(m)
 	case reflect.Struct:
-		for _, i := range exported(v.Type()) {
-			if err := d.value(v.Field(i), depth+1); err != nil {
+		for _, f := range exported(v.Type()) {
+			if err := d.value(v.Field(f.index), depth+1); err != nil {
 				return err
 			}
 		}
@@ -353,36 +358,59 @@ func Fingerprint(t reflect.Type) uint64 {
 	if f, ok := prints.Load(t); ok {
 		return f.(uint64)
 	}
-	h := fnv.New64a()
+	h := hash(fnvOffset)
 	seen := map[reflect.Type]int{}
 	var walk func(t reflect.Type)
 	walk = func(t reflect.Type) {
 		if n, ok := seen[t]; ok {
 			// A type met before (or a recursive one) by its number.
-			h.Write([]byte("@" + strconv.Itoa(n) + ";"))
+			h.str("@").num(n)
 			return
 		}
 		seen[t] = len(seen)
-		h.Write([]byte(t.PkgPath() + "." + t.Name() + ":" + t.Kind().String() + "{"))
+		h.str(t.PkgPath()).str(".").str(t.Name()).num(int(t.Kind())).str("{")
 		switch t.Kind() {
 		case reflect.Pointer, reflect.Slice:
 			walk(t.Elem())
 		case reflect.Array:
-			h.Write([]byte(strconv.Itoa(t.Len())))
+			h.num(t.Len())
 			walk(t.Elem())
 		case reflect.Map:
 			walk(t.Key())
 			walk(t.Elem())
 		case reflect.Struct:
-			for _, i := range exported(t) {
-				h.Write([]byte(t.Field(i).Name + "="))
-				walk(t.Field(i).Type)
+			for _, f := range exported(t) {
+				h.str(f.name).str("=")
+				walk(f.typ)
 			}
 		}
-		h.Write([]byte("}"))
+		h.str("}")
 	}
 	walk(t)
-	f := h.Sum64()
-	prints.Store(t, f)
-	return f
+	prints.Store(t, uint64(h))
+	return uint64(h)
+}
+
+// hash is FNV-1a, fed strings and numbers without allocating (hash/fnv
+// takes byte slices: a conversion per string).
+type hash uint64
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func (h *hash) str(s string) *hash {
+	for i := 0; i < len(s); i++ {
+		*h = (*h ^ hash(s[i])) * fnvPrime
+	}
+	return h
+}
+
+func (h *hash) num(n int) *hash {
+	for range 8 {
+		*h = (*h ^ hash(n&0xff)) * fnvPrime
+		n >>= 8
+	}
+	return h
 }
