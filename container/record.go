@@ -1,7 +1,6 @@
 package container
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"time"
@@ -44,12 +43,8 @@ func (r *run) register() error {
 	if !c.Detached {
 		r.deferNamed("store record removed", func() { _ = st.Remove(c.ID) })
 	}
-	b, err := json.Marshal(c.Spec)
-	if err != nil {
-		return fmt.Errorf("encoding the container's config: %w", err)
-	}
-	if err := os.WriteFile(st.Path(c.ID, store.ConfigFile), b, 0o600); err != nil {
-		return fmt.Errorf("writing the container's config: %w", err)
+	if err := st.WriteSpec(c.ID, c.Spec); err != nil {
+		return err
 	}
 	return r.sup.Registered(st.Dir(c.ID))
 }

@@ -39,7 +39,7 @@ func benchRecord(b *testing.B, others int) {
 		if err := s.Create(r); err != nil {
 			b.Fatal(err)
 		}
-		if err := os.WriteFile(s.Path(r.ID, ConfigFile), cfg, 0o600); err != nil {
+		if err := os.WriteFile(s.Path(r.ID, SpecFile), cfg, 0o600); err != nil {
 			b.Fatal(err)
 		}
 		if _, err := s.Update(r.ID, func(r *Record) error {

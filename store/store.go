@@ -13,6 +13,7 @@ import (
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/internal/procstat"
+	"github.com/urun-dev/urun/internal/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,12 +26,12 @@ const (
 
 // Files of a container's directory.
 const (
-	StateFile  = "state.json"
-	LockFile   = "lock"
-	ConfigFile = "config.json"
-	CtlSock    = "ctl.sock"
-	LogFile    = "log"
-	ExitFile   = "exit"
+	StateFile = "state.json"
+	LockFile  = "lock"
+	SpecFile  = "spec"
+	CtlSock   = "ctl.sock"
+	LogFile   = "log"
+	ExitFile  = "exit"
 )
 
 // Record is what the store knows of one container. The JSON names are a
@@ -136,6 +137,34 @@ func (s *Store) Dir(id string) string { return filepath.Join(s.Base, id) }
 
 // Path is file name in the directory of container id.
 func (s *Store) Path(id, name string) string { return filepath.Join(s.Base, id, name) }
+
+// WriteSpec stores the spec container id runs (SpecFile), for exec,
+// inspect and the OCI verbs. It is in package wire's encoding, not JSON: a
+// run writes it before its container starts, and encoding/json's codec for
+// a spec costs a fresh process 1.5 ms of CPU (package wire says why).
+func (s *Store) WriteSpec(id string, sp *specs.Spec) error {
+	b, err := wire.Marshal(sp)
+	if err != nil {
+		return fmt.Errorf("encoding the config of container %s: %w", id, err)
+	}
+	if err := os.WriteFile(s.Path(id, SpecFile), b, 0o600); err != nil {
+		return fmt.Errorf("writing the config of container %s: %w", id, err)
+	}
+	return nil
+}
+
+// ReadSpec reads what WriteSpec stored.
+func (s *Store) ReadSpec(id string) (*specs.Spec, error) {
+	b, err := os.ReadFile(s.Path(id, SpecFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of container %s: %w", id, err)
+	}
+	var sp specs.Spec
+	if err := wire.Unmarshal(b, &sp); err != nil {
+		return nil, fmt.Errorf("reading the config of container %s: %w", id, err)
+	}
+	return &sp, nil
+}
 
 // ErrNameInUse is what Create's error Is when the name is taken.
 var ErrNameInUse = errors.New("name in use")

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -248,5 +249,34 @@ func TestRecordLimitsRoundTrip(t *testing.T) {
 	}
 	if b, _ := json.Marshal(&Record{}); strings.Contains(string(b), "limits") {
 		t.Errorf("a record without limits: %s", b)
+	}
+}
+
+// The spec a container runs reads back whole (exec and inspect use it),
+// hooks and an OCI bundle's Windows credential spec included.
+func TestSpecRoundTrip(t *testing.T) {
+	s := newStore(t)
+	r := self(NewID(), "")
+	if err := s.Create(r); err != nil {
+		t.Fatal(err)
+	}
+	timeout := 5
+	in := &specs.Spec{
+		Version: specs.Version, Hostname: "h",
+		Process: &specs.Process{Args: []string{"sh"}, Env: []string{"A=1"}, Cwd: "/"},
+		Root:    &specs.Root{Path: "/r"},
+		Hooks:   &specs.Hooks{Poststop: []specs.Hook{{Path: "/bin/true", Timeout: &timeout}}},
+		Linux:   &specs.Linux{MaskedPaths: []string{"/proc/kcore"}, Sysctl: map[string]string{"a": "b"}},
+		Windows: &specs.Windows{CredentialSpec: map[string]any{"x": "y"}},
+	}
+	if err := s.WriteSpec(r.ID, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.ReadSpec(r.ID)
+	if err != nil || !reflect.DeepEqual(in, out) {
+		t.Fatalf("ReadSpec = %+v, %v; want %+v", out, err, in)
+	}
+	if _, err := s.ReadSpec(NewID()); err == nil {
+		t.Error("ReadSpec of a container without a spec: no error")
 	}
 }

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/store"
 )
@@ -27,13 +23,9 @@ func execTarget(ref string) (*target, error) {
 	if rec.Status != store.Running || !rec.Alive() {
 		return nil, errNotRunning(rec, "exec into")
 	}
-	b, err := os.ReadFile(st.Path(rec.ID, store.ConfigFile))
+	sp, err := st.ReadSpec(rec.ID)
 	if err != nil {
-		return nil, fmt.Errorf("reading the config of container %s: %w", rec.Name, err)
+		return nil, err
 	}
-	var sp specs.Spec
-	if err := json.Unmarshal(b, &sp); err != nil {
-		return nil, fmt.Errorf("reading the config of container %s: %w", rec.Name, err)
-	}
-	return &target{PID: rec.Pid, CgroupPath: rec.CgroupPath, Spec: &sp}, nil
+	return &target{PID: rec.Pid, CgroupPath: rec.CgroupPath, Spec: sp}, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"github.com/urun-dev/urun/store"
@@ -36,11 +35,8 @@ func (c *InspectCmd) Run() error {
 			return err
 		}
 		in := inspected{Record: r, Dir: st.Dir(r.ID)}
-		if b, err := os.ReadFile(st.Path(r.ID, store.ConfigFile)); err == nil {
-			var s specs.Spec
-			if json.Unmarshal(b, &s) == nil {
-				in.Config = &s
-			}
+		if s, err := st.ReadSpec(r.ID); err == nil {
+			in.Config = s
 		}
 		out = append(out, in)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -155,12 +154,8 @@ func ociState(r *store.Record) *specs.State {
 // poststop runs the poststop hooks of a container's config (delete), as
 // warnings.
 func poststop(st *store.Store, r *store.Record) {
-	b, err := os.ReadFile(st.Path(r.ID, store.ConfigFile))
-	if err != nil {
-		return
-	}
-	var s specs.Spec
-	if json.Unmarshal(b, &s) != nil || s.Hooks == nil {
+	s, err := st.ReadSpec(r.ID)
+	if err != nil || s.Hooks == nil {
 		return
 	}
 	state := ociState(r)

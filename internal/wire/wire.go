@@ -18,13 +18,15 @@
 //
 // Supported: bools, integers, floats, strings, slices, arrays, maps,
 // pointers and structs (exported fields; unexported ones are skipped on
-// both sides). An interface must be nil (the spec's Windows credential
-// spec is the only one, and urun never sets it). Nil and empty slices and
-// maps stay apart: a round trip gives back a deeply equal value.
+// both sides). An interface (the spec's Windows credential spec is the only
+// one) goes as JSON and comes back as encoding/json decodes into an any.
+// Nil and empty slices and maps stay apart: a round trip gives back a deeply
+// equal value.
 package wire
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -160,10 +162,17 @@ func encode(b []byte, v reflect.Value) ([]byte, error) {
 		}
 		return b, nil
 	case reflect.Interface:
+		// As JSON, which is what such a field held when it was read
+		// (the spec's Windows credential spec: never set by urun, but an
+		// OCI bundle may carry one); empty for nil.
 		if v.IsNil() {
-			return b, nil
+			return append(b, 0), nil
 		}
-		return nil, fmt.Errorf("wire: cannot send an interface value (%s)", v.Elem().Type())
+		j, err := json.Marshal(v.Interface())
+		if err != nil {
+			return nil, fmt.Errorf("wire: encoding an interface value: %w", err)
+		}
+		return append(binary.AppendUvarint(b, uint64(len(j))+1), j...), nil
 	}
 	return nil, fmt.Errorf("wire: cannot send a %s", v.Type())
 }
@@ -340,8 +349,27 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 			}
 		}
 	case reflect.Interface:
-		// Sent only when nil (encode refuses the rest).
-		v.SetZero()
+		n, isNil, err := d.length(true)
+		if err != nil {
+			return err
+		}
+		if isNil {
+			v.SetZero()
+			return nil
+		}
+		if v.NumMethod() != 0 {
+			return fmt.Errorf("wire: cannot receive a %s", v.Type())
+		}
+		var x any
+		if err := json.Unmarshal(d.b[:n], &x); err != nil {
+			return fmt.Errorf("wire: decoding an interface value: %w", err)
+		}
+		d.b = d.b[n:]
+		if x == nil {
+			v.SetZero()
+		} else {
+			v.Set(reflect.ValueOf(x))
+		}
 	default:
 		return fmt.Errorf("wire: cannot receive a %s", v.Type())
 	}
