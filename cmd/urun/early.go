@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/idmap"
 	"github.com/urun-dev/urun/pty"
 	"github.com/urun-dev/urun/spec"
@@ -40,6 +41,7 @@ func startEarly(args []string) {
 		// The run plans again and says what is wrong.
 		return
 	}
+	container.CatchSignals()
 	userns.PrepareStart()
 	userns.StartEarly(userns.StartOptions{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
