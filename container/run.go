@@ -110,7 +110,7 @@ var caught struct {
 // that comes before the container runs waits there and is forwarded once it
 // does, as one during the start is. It is for a process that exits after
 // its run: the catching is never stopped (signal.Stop has the same round
-// trips).
+// trips), unless ReleaseSignals gives them back before a long wait.
 func CatchSignals() {
 	caught.mu.Lock()
 	defer caught.mu.Unlock()
@@ -122,6 +122,25 @@ func CatchSignals() {
 		signal.Notify(caught.ch, forwarded...)
 		close(caught.done)
 	}()
+}
+
+// ReleaseSignals undoes CatchSignals before a wait that a signal must be
+// able to end (a pull): the signals take their default action again, and
+// one caught meanwhile is raised again now.
+func ReleaseSignals() {
+	ch := takeCaught()
+	if ch == nil {
+		return
+	}
+	signal.Stop(ch)
+	for {
+		select {
+		case s := <-ch:
+			_ = syscall.Kill(os.Getpid(), s.(syscall.Signal))
+		default:
+			return
+		}
+	}
 }
 
 // takeCaught returns CatchSignals' channel once it catches, or nil.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/alecthomas/kong"
+	"github.com/urun-dev/urun/container"
 	"github.com/urun-dev/urun/internal/imageproto"
 	"github.com/urun-dev/urun/internal/imagestore"
 	"github.com/urun-dev/urun/spec"
@@ -56,6 +57,9 @@ func (r *RunCmd) rootfsOrImage(o *runOptions) (mark *imagestore.Mark, defaults f
 		o.Args = r.Command
 		return nil, nil, nil
 	}
+	// A pull, or a wait for another's, can take long: Ctrl-C must end it
+	// as it always did, not wait to be forwarded to a container.
+	container.ReleaseSignals()
 	ref := r.Rootfs
 	res, mark, err := resolveImage(imageproto.Request{Ref: ref, Pull: r.Pull, Quiet: r.Quiet, Registry: r.RegistryFlags})
 	if err != nil {
