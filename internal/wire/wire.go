@@ -228,6 +228,20 @@ func (d *decoder) length(nilable bool) (n int, isNil bool, err error) {
 	return int(x), false, nil
 }
 
+// present reads the length of a slice, map or interface, which may be nil:
+// ok is false when v is nil (set so) or on an error.
+func (d *decoder) present(v reflect.Value) (n int, ok bool, err error) {
+	n, isNil, err := d.length(true)
+	if err != nil {
+		return 0, false, err
+	}
+	if isNil {
+		v.SetZero()
+		return 0, false, nil
+	}
+	return n, true, nil
+}
+
 func (d *decoder) value(v reflect.Value, depth int) error {
 	if depth > maxDepth {
 		return errors.New("wire: the message nests too deep")
@@ -292,13 +306,9 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 			return fmt.Errorf("wire: a pointer tag of %d", c)
 		}
 	case reflect.Slice:
-		n, isNil, err := d.length(true)
-		if err != nil {
+		n, ok, err := d.present(v)
+		if !ok {
 			return err
-		}
-		if isNil {
-			v.SetZero()
-			return nil
 		}
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			s := reflect.MakeSlice(v.Type(), n, n)
@@ -321,13 +331,9 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 			}
 		}
 	case reflect.Map:
-		n, isNil, err := d.length(true)
-		if err != nil {
+		n, ok, err := d.present(v)
+		if !ok {
 			return err
-		}
-		if isNil {
-			v.SetZero()
-			return nil
 		}
 		t := v.Type()
 		m := reflect.MakeMapWithSize(t, n)
@@ -349,13 +355,9 @@ func (d *decoder) value(v reflect.Value, depth int) error {
 			}
 		}
 	case reflect.Interface:
-		n, isNil, err := d.length(true)
-		if err != nil {
+		n, ok, err := d.present(v)
+		if !ok {
 			return err
-		}
-		if isNil {
-			v.SetZero()
-			return nil
 		}
 		if v.NumMethod() != 0 {
 			return fmt.Errorf("wire: cannot receive a %s", v.Type())
