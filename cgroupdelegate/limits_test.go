@@ -2,6 +2,7 @@ package cgroupdelegate
 
 import (
 	"math"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -198,6 +199,19 @@ func FuzzParseCPUs(f *testing.F) {
 		}
 		if q := (Limits{CPUs: c}).cpuQuotaPerSec(); c > 0 && q == 0 {
 			t.Fatalf("ParseCPUs(%q) = %v gives a zero quota", s, c)
+		}
+	})
+}
+
+// plainDecimal agrees with the regular expression it replaced.
+func FuzzPlainDecimalAgreesWithItsRule(f *testing.F) {
+	rule := regexp.MustCompile(`^([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
+	for _, s := range []string{"0.5", "2", "0", ".5", "5.", ".", "", "1.2.3", "..5", "1e3", "-1", "+1", " 1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := plainDecimal(s), rule.MatchString(s); got != want {
+			t.Fatalf("plainDecimal(%q) = %v, the rule says %v", s, got, want)
 		}
 	})
 }

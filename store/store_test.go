@@ -169,6 +169,19 @@ func TestCheckName(t *testing.T) {
 	}
 }
 
+// The hand-written name rule agrees with docker's regular expression.
+func FuzzCheckNameAgreesWithDockersRule(f *testing.F) {
+	rule := regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	for _, s := range []string{"a", "web-1", "x.y_z", "", "-a", "_a", ".a", "a/b", "a b", "../x", "a\n", "é", "A9._-"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := CheckName(s) == nil, len(s) <= 128 && rule.MatchString(s); got != want {
+			t.Fatalf("CheckName(%q) accepts: %v, docker's rule: %v", s, got, want)
+		}
+	})
+}
+
 func TestStartTime(t *testing.T) {
 	a, err := StartTime(os.Getpid())
 	if err != nil || a == 0 {
