@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -160,6 +161,34 @@ func TestEnvAndWorkdir(t *testing.T) {
 	if strings.TrimSpace(out) != "a,b=c|/bin|/root|/tmp" {
 		t.Fatalf("got %q", out)
 	}
+}
+
+// TestCommandEnvironmentIsTheContainers: urun's stages run with an
+// environment of their own (GOMAXPROCS=1), which the command never sees:
+// its environment is the container's, with --init and through exec too.
+func TestCommandEnvironmentIsTheContainers(t *testing.T) {
+	e := user(t)
+	want := "HOME=/root\nHOSTNAME=h\nPATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\ncontainer=urun\n"
+	for _, args := range [][]string{
+		{"run", "--network", "none", "--hostname", "h", e.Rootfs, "env"},
+		{"run", "--network", "none", "--hostname", "h", "--init", e.Rootfs, "env"},
+	} {
+		out := e.MustRun(t, args...)
+		if got := sortedLines(out); got != want {
+			t.Errorf("urun %q: environment %q, want %q", args, got, want)
+		}
+	}
+	b := startBox(t, e, "--network", "none", "--hostname", "h")
+	if r := b.exec("", nil, "env"); r.Status != 0 || sortedLines(r.Stdout) != want {
+		t.Errorf("exec env: %q (status %d, %q), want %q", sortedLines(r.Stdout), r.Status, r.Stderr, want)
+	}
+}
+
+// sortedLines returns the lines of s sorted, each ending in a newline.
+func sortedLines(s string) string {
+	l := strings.Split(strings.TrimSpace(s), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n") + "\n"
 }
 
 func TestExitStatuses(t *testing.T) {

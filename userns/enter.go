@@ -183,7 +183,7 @@ func Enter(o EnterOptions) (ep *ExecProcess, err error) {
 		return &exec.Cmd{
 			Path:       nsenter,
 			Args:       args,
-			Env:        []string{},
+			Env:        stageEnv,
 			Stderr:     errW,
 			ExtraFiles: extra,
 			SysProcAttr: &syscall.SysProcAttr{

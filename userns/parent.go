@@ -149,7 +149,7 @@ func start(o StartOptions) (*Process, error) {
 		// The child's own descriptor: ExtraFiles[i] is fd 3+i there.
 		Path:       path,
 		Args:       args,
-		Env:        []string{},
+		Env:        stageEnv,
 		Stdin:      o.Stdin,
 		Stdout:     o.Stdout,
 		Stderr:     o.Stderr,

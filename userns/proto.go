@@ -12,6 +12,14 @@ import (
 // initArg is the hidden argument that makes the urun binary run the init stage.
 const initArg = "__urun_init"
 
+// stageEnv is the environment of the init stage and exec's stage (the
+// command gets the spec's own): one P, since each stage does its work on one
+// thread. The default, a P per CPU, let Go's scheduler hand the stage's
+// blocking reads to new threads: 6 threads where 3 do, each made, woken and
+// then killed by the exec. Measured here over 3x30 runs: 32 fewer page
+// faults and 0.9 ms less CPU a run, 0.85 ms off the median start-up.
+var stageEnv = []string{"GOMAXPROCS=1"}
+
 // File descriptors of the init stage, in ExtraFiles order.
 const (
 	fdConfig = 3 // read end: the config (length first), then the go byte
