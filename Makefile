@@ -6,7 +6,7 @@ VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 export CGO_ENABLED := 0
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build rootfs test test-unit test-integration test-oci test-vm fuzz lint bench clean
+.PHONY: all build install rootfs test test-unit test-integration test-oci test-vm fuzz lint bench clean
 
 all: build
 
@@ -20,6 +20,15 @@ build:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(STAGE) ./cmd/urun-init
 	$(GO) build -trimpath -ldflags "-s -w" -o $(IMAGEHELPER) ./cmd/urun-image
 	$(GO) build -tags urun_stage -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
+	install -m 755 $(STAGE) bin/urun-init
+
+# urun and, beside it, its init stage's binary: a urun of root's runs the
+# stage from there when it is the one urun embeds (userns.installedStage),
+# without a copy and without starting all of urun. urun alone works too.
+PREFIX ?= /usr/local
+install: build
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/urun
+	install -D -m 755 bin/urun-init $(DESTDIR)$(PREFIX)/bin/urun-init
 
 # A busybox rootfs in ./rootfs, owned by whoever runs make.
 rootfs:

@@ -25,7 +25,9 @@ bench_work() {
 	own_work=1
 	trap 'rm -rf "$work"' EXIT
 	chmod 755 "$work"
+	# As `make install` lays them out: urun and its stage beside it.
 	install -m 755 bin/urun "$work/urun"
+	install -m 755 bin/urun-init "$work/urun-init"
 	CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench
 	mkdir "$work/rootfs" && chown "$uid:$gid" "$work/rootfs"
 	setpriv --reuid="$uid" --regid="$gid" --clear-groups hack/mkrootfs.sh "$work/rootfs" >/dev/null

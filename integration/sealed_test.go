@@ -161,6 +161,42 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 			t.Errorf("/proc/1/exe is inode %q (%s), want the host binary %d:%d, which no container id can write, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
 	})
+	// `make install`'s layout: urun of root's, its init stage's binary
+	// beside it. The stage is that small binary, run as it is (no id of
+	// the container can write it either), and the attack cannot write it;
+	// a stage of another build, or one the user could write, is not used.
+	t.Run("binary of root's, its stage beside it", func(t *testing.T) {
+		stage := installedStageOf(t)
+		dir := rootDir(t)
+		urun, inst := filepath.Join(dir, "urun"), filepath.Join(dir, "urun-init")
+		installAsRoot(t, e.Bin, urun)
+		installAsRoot(t, stage, inst)
+		run := func() *exec.Cmd {
+			cmd := e.Command(args...)
+			cmd.Path, cmd.Args[0] = urun, urun
+			return cmd
+		}
+		got, hostSt := scriptAttack(t, e, inst, run())
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("/proc/1/exe is inode %q (%s), want the installed stage %d:%d, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
+		}
+
+		// Another build's stage (urun's own bytes, not the embedded
+		// stage's) and a stage the user owns: urun runs itself instead.
+		installAsRoot(t, e.Bin, inst)
+		got, hostSt = scriptAttack(t, e, urun, run())
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("with another build's urun-init beside it, /proc/1/exe is inode %q (%s), want urun's own %d:%d", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
+		}
+		installAsRoot(t, stage, inst)
+		if err := os.Chown(inst, e.UID, e.GID); err != nil {
+			t.Fatal(err)
+		}
+		got, hostSt = scriptAttack(t, e, urun, run())
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("with a urun-init the user owns beside it, /proc/1/exe is inode %q (%s), want urun's own %d:%d", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
+		}
+	})
 	t.Run("read-only file system", func(t *testing.T) {
 		if os.Getuid() != 0 {
 			t.Skip("SKIP: needs root for a read-only bind mount (in a private mount namespace)")
@@ -182,6 +218,50 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 			t.Errorf("the file system under /proc/1/exe: read-only %q, want true", got["rdonly"])
 		}
 	})
+}
+
+// installedStageOf returns the init stage's binary that `make build` puts
+// beside the urun under test (URUN_BIN), or skips.
+func installedStageOf(t *testing.T) string {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("SKIP: needs root for files of root's")
+	}
+	bin := os.Getenv("URUN_BIN")
+	stage := filepath.Join(filepath.Dir(bin), "urun-init")
+	if _, err := os.Stat(stage); bin == "" || err != nil {
+		t.Skip("SKIP: no urun-init beside URUN_BIN (make build puts one in bin/, and make test-integration sets URUN_BIN)")
+	}
+	return stage
+}
+
+// rootDir makes a directory of root's that the test user may enter, removed
+// after the test.
+func rootDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "urun-installed-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// installAsRoot copies src to dst (replacing it: a new inode), a file of
+// the caller's (root's) with mode 0755.
+func installAsRoot(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(dst)
+	if err := os.WriteFile(dst, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // scriptAttack runs cmd (urun, the host binary bin, with the #!/proc/self/exe script as its

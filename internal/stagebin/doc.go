@@ -7,9 +7,10 @@
 // that before its first line runs, about 2 ms of every container's start.
 // The small binary (under 3 MB) starts in a third of that and holds a
 // fraction of the memory. It is used where urun's binary would have to be
-// copied anyway (a binary the container could write); userns.sealedStage
-// runs urun itself where no copy is needed, which costs less than copying
-// the small one.
+// copied anyway (a binary the container could write); where no copy is
+// needed, userns.sealedStage runs the copy of it that `make install` puts
+// beside urun (when Matches says it is this one), or else urun itself, which
+// costs less than copying the small one.
 //
 // A build without them (a plain `go build ./cmd/urun`) works the same, more
 // slowly: the stages are then urun itself, and the image verbs run inside
@@ -22,6 +23,8 @@ import (
 	"fmt"
 	"os"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // A Blob is one embedded binary.
@@ -71,6 +74,29 @@ func (b Blob) Locate(exe *os.File) (off, size int64, err error) {
 		return off, int64(n), nil
 	}
 	return 0, 0, fmt.Errorf("%s is in no loaded segment of urun's own binary", b.Name)
+}
+
+// Matches reports whether f holds b: the same size, first page and last
+// page. The first page holds the ELF headers and the Go and GNU build IDs,
+// hashes of what the binary was built from and of its content, so the stage
+// of another build (an older install beside a newer urun) differs there;
+// two pages are read, not the whole binary, on every start that uses one.
+func (b Blob) Matches(f *os.File) bool {
+	data := *b.data
+	if len(data) == 0 {
+		return false
+	}
+	var st unix.Stat_t
+	if unix.Fstat(int(f.Fd()), &st) != nil || st.Size != int64(len(data)) {
+		return false
+	}
+	page := make([]byte, min(4096, len(data)))
+	for _, off := range []int{0, len(data) - len(page)} {
+		if _, err := f.ReadAt(page, int64(off)); err != nil || !bytes.Equal(page, []byte(data[off:off+len(page)])) {
+			return false
+		}
+	}
+	return true
 }
 
 // segment is a PT_LOAD program header: where a part of the file is mapped.
