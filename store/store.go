@@ -153,18 +153,33 @@ func (s *Store) WriteSpec(id string, sp *specs.Spec) error {
 	return nil
 }
 
-// ReadSpec reads what WriteSpec stored.
+// ReadSpec reads what WriteSpec stored. A container started by another
+// build of urun (an upgrade while it runs) has its spec in that build's form,
+// or as the config.json of builds before the spec file: that is said as
+// such, in one line.
 func (s *Store) ReadSpec(id string) (*specs.Spec, error) {
+	other := fmt.Errorf("container %s was started by another build of urun, whose record of its config this one cannot read: use that urun, or start the container again with this one", id)
 	b, err := os.ReadFile(s.Path(id, SpecFile))
+	if errors.Is(err, os.ErrNotExist) {
+		if _, cerr := os.Stat(s.Path(id, oldConfigFile)); cerr == nil {
+			return nil, other
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading the config of container %s: %w", id, err)
 	}
 	var sp specs.Spec
-	if err := wire.Unmarshal(b, &sp); err != nil {
+	if err := wire.Unmarshal(b, &sp); errors.Is(err, wire.ErrOtherShape) {
+		return nil, other
+	} else if err != nil {
 		return nil, fmt.Errorf("reading the config of container %s: %w", id, err)
 	}
 	return &sp, nil
 }
+
+// oldConfigFile is where builds before SpecFile kept a container's spec, as
+// JSON.
+const oldConfigFile = "config.json"
 
 // ErrNameInUse is what Create's error Is when the name is taken.
 var ErrNameInUse = errors.New("name in use")

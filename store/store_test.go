@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"github.com/urun-dev/urun/internal/wire"
 )
 
 func newStore(t *testing.T) *Store {
@@ -180,6 +181,37 @@ func FuzzCheckNameAgreesWithDockersRule(f *testing.F) {
 			t.Fatalf("CheckName(%q) accepts: %v, docker's rule: %v", s, got, want)
 		}
 	})
+}
+
+// A container started by another build of urun (an upgrade while it runs):
+// its spec as the config.json of older builds, or in another build's wire
+// form, is refused with one line that says so.
+func TestSpecOfAnotherBuild(t *testing.T) {
+	s := newStore(t)
+	for name, write := range map[string]func(id string) error{
+		"config.json of an older build": func(id string) error {
+			return os.WriteFile(s.Path(id, "config.json"), []byte(`{"ociVersion":"1.0.0"}`), 0o600)
+		},
+		"another build's spec file": func(id string) error {
+			b, err := wire.Marshal(&struct{ Version string }{"1.0.0"})
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(s.Path(id, SpecFile), b, 0o600)
+		},
+	} {
+		r := self(NewID(), "")
+		if err := s.Create(r); err != nil {
+			t.Fatal(err)
+		}
+		if err := write(r.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.ReadSpec(r.ID)
+		if err == nil || !strings.Contains(err.Error(), "started by another build of urun") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: ReadSpec error %v, want one line saying another build started it", name, err)
+		}
+	}
 }
 
 func TestStartTime(t *testing.T) {

@@ -69,7 +69,7 @@ func Unmarshal(b []byte, v any) error {
 		return errors.New("wire: not a urun stage message")
 	}
 	if got, want := binary.BigEndian.Uint64(b[len(magic):]), Fingerprint(rv.Type()); got != want {
-		return fmt.Errorf("wire: the message is of another shape than %s (fingerprint %016x, want %016x): the stage and urun were built from different source", rv.Type(), got, want)
+		return fmt.Errorf("%w than %s (fingerprint %016x, want %016x): the stage and urun were built from different source", ErrOtherShape, rv.Type(), got, want)
 	}
 	d := decoder{b: b[len(magic)+8:]}
 	if err := d.value(rv, 0); err != nil {
@@ -80,6 +80,10 @@ func Unmarshal(b []byte, v any) error {
 	}
 	return nil
 }
+
+// ErrOtherShape is what Unmarshal's error Is when the message was made by a
+// build whose types differ (its fingerprint is not the reader's).
+var ErrOtherShape = errors.New("wire: the message is of another shape")
 
 // field is an exported field of a struct type.
 type field struct {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"reflect"
 	"strings"
@@ -131,7 +132,7 @@ func TestAnotherShapeIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Unmarshal(b, new(v2)); err == nil || !strings.Contains(err.Error(), "different source") {
+	if err := Unmarshal(b, new(v2)); !errors.Is(err, ErrOtherShape) || !strings.Contains(err.Error(), "different source") {
 		t.Errorf("renamed field: %v, want a refusal", err)
 	}
 	if err := Unmarshal(b, new(v3)); err == nil {
