@@ -158,11 +158,13 @@ func (s *Store) WriteSpec(id string, sp *specs.Spec) error {
 // or as the config.json of builds before the spec file: that is said as
 // such, in one line.
 func (s *Store) ReadSpec(id string) (*specs.Spec, error) {
-	other := fmt.Errorf("container %s was started by another build of urun, whose record of its config this one cannot read: use that urun, or start the container again with this one", id)
+	other := func() error {
+		return fmt.Errorf("container %s was started by another build of urun, whose record of its config this one cannot read: use that urun, or start the container again with this one", id)
+	}
 	b, err := os.ReadFile(s.Path(id, SpecFile))
 	if errors.Is(err, os.ErrNotExist) {
 		if _, cerr := os.Stat(s.Path(id, oldConfigFile)); cerr == nil {
-			return nil, other
+			return nil, other()
 		}
 	}
 	if err != nil {
@@ -170,7 +172,7 @@ func (s *Store) ReadSpec(id string) (*specs.Spec, error) {
 	}
 	var sp specs.Spec
 	if err := wire.Unmarshal(b, &sp); errors.Is(err, wire.ErrOtherShape) {
-		return nil, other
+		return nil, other()
 	} else if err != nil {
 		return nil, fmt.Errorf("reading the config of container %s: %w", id, err)
 	}
