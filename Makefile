@@ -22,13 +22,14 @@ build:
 	$(GO) build -tags urun_stage -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./cmd/urun
 	install -m 755 $(STAGE) bin/urun-init
 
-# urun and, beside it, its init stage's binary: a urun of root's runs the
-# stage from there when it is the one urun embeds (userns.installedStage),
-# without a copy and without starting all of urun. urun alone works too.
+# urun, and its init stage's binary in libexec (off PATH: it is not a
+# command): a urun of root's runs the stage from there when it is the one
+# urun embeds (userns.installedStage), without a copy and without starting
+# all of urun. urun alone works too.
 PREFIX ?= /usr/local
 install: build
 	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/urun
-	install -D -m 755 bin/urun-init $(DESTDIR)$(PREFIX)/bin/urun-init
+	install -D -m 755 bin/urun-init $(DESTDIR)$(PREFIX)/libexec/urun/urun-init
 
 # A busybox rootfs in ./rootfs, owned by whoever runs make.
 rootfs:

@@ -25,7 +25,8 @@ bench_work() {
 	own_work=1
 	trap 'rm -rf "$work"' EXIT
 	chmod 755 "$work"
-	# As `make install` lays them out: urun and its stage beside it.
+	# As the build tree lays them out: urun and its stage beside it (urun
+	# finds the stage of `make install`, in ../libexec/urun, the same way).
 	install -m 755 bin/urun "$work/urun"
 	install -m 755 bin/urun-init "$work/urun-init"
 	CGO_ENABLED=0 go build -o "$work/bench" ./hack/bench

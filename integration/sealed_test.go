@@ -161,10 +161,30 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 			t.Errorf("/proc/1/exe is inode %q (%s), want the host binary %d:%d, which no container id can write, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
 	})
-	// `make install`'s layout: urun of root's, its init stage's binary
-	// beside it. The stage is that small binary, run as it is (no id of
-	// the container can write it either), and the attack cannot write it;
-	// a stage of another build, or one the user could write, is not used.
+	// `make install`'s layout: urun of root's in PREFIX/bin, its init
+	// stage's binary in PREFIX/libexec/urun, off PATH. The stage is that
+	// binary, run as it is, and the attack cannot write it.
+	t.Run("binary of root's, its stage in libexec", func(t *testing.T) {
+		stage := installedStageOf(t)
+		prefix := rootDir(t)
+		for _, d := range []string{"bin", "libexec/urun"} {
+			if err := os.MkdirAll(filepath.Join(prefix, d), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		urun, inst := filepath.Join(prefix, "bin", "urun"), filepath.Join(prefix, "libexec", "urun", "urun-init")
+		installAsRoot(t, e.Bin, urun)
+		installAsRoot(t, stage, inst)
+		cmd := e.Command(args...)
+		cmd.Path, cmd.Args[0] = urun, urun
+		got, hostSt := scriptAttack(t, e, inst, cmd)
+		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
+			t.Errorf("/proc/1/exe is inode %q (%s), want the stage in libexec %d:%d, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
+		}
+	})
+	// The build tree's layout (and a package's directory of its own): urun
+	// of root's, its init stage's binary beside it. The same, and a stage
+	// of another build, or one the user could write, is not used.
 	t.Run("binary of root's, its stage beside it", func(t *testing.T) {
 		stage := installedStageOf(t)
 		dir := rootDir(t)

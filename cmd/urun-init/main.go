@@ -1,7 +1,8 @@
 // Command urun-init is urun's init stage and exec's stage: the part of urun
 // that runs inside a container before its command does. `make build`
 // embeds it into urun (package internal/stagebin), which starts it from a
-// sealed memfd; it is never installed or run by hand.
+// sealed memfd, or, for a urun of root's, from the copy `make install` puts
+// in PREFIX/libexec/urun, off PATH; it is never run by hand.
 package main
 
 import (

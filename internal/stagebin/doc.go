@@ -9,7 +9,8 @@
 // fraction of the memory. It is used where urun's binary would have to be
 // copied anyway (a binary the container could write); where no copy is
 // needed, userns.sealedStage runs the copy of it that `make install` puts
-// beside urun (when Matches says it is this one), or else urun itself, which
+// in PREFIX/libexec/urun, or one beside urun (when Matches says it is this
+// one), or else urun itself, which
 // costs less than copying the small one.
 //
 // A build without them (a plain `go build ./cmd/urun`) works the same, more
