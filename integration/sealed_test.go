@@ -131,11 +131,15 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 	// The binary is the user's own (~/bin/urun): the case in which root in
 	// the container, the user, could write it once urun exits.
 	bin := e.OwnBinary(t)
+	// commandAt is the attack's run with the urun binary at path.
+	commandAt := func(path string) *exec.Cmd {
+		cmd := e.Command(args...)
+		cmd.Path, cmd.Args[0] = path, path
+		return cmd
+	}
 
 	t.Run("copied", func(t *testing.T) {
-		cmd := e.Command(args...)
-		cmd.Path, cmd.Args[0] = bin, bin
-		got, hostSt := scriptAttack(t, e, bin, cmd)
+		got, hostSt := scriptAttack(t, e, bin, commandAt(bin))
 		if !strings.HasPrefix(got["link"], "/memfd:") {
 			t.Errorf("/proc/1/exe inside links to %q, want a sealed copy (/memfd:...)", got["link"])
 		}
@@ -175,9 +179,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		urun, inst := filepath.Join(prefix, "bin", "urun"), filepath.Join(prefix, "libexec", "urun", "urun-init")
 		installAsRoot(t, e.Bin, urun)
 		installAsRoot(t, stage, inst)
-		cmd := e.Command(args...)
-		cmd.Path, cmd.Args[0] = urun, urun
-		got, hostSt := scriptAttack(t, e, inst, cmd)
+		got, hostSt := scriptAttack(t, e, inst, commandAt(urun))
 		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
 			t.Errorf("/proc/1/exe is inode %q (%s), want the stage in libexec %d:%d, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
@@ -191,12 +193,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		urun, inst := filepath.Join(dir, "urun"), filepath.Join(dir, "urun-init")
 		installAsRoot(t, e.Bin, urun)
 		installAsRoot(t, stage, inst)
-		run := func() *exec.Cmd {
-			cmd := e.Command(args...)
-			cmd.Path, cmd.Args[0] = urun, urun
-			return cmd
-		}
-		got, hostSt := scriptAttack(t, e, inst, run())
+		got, hostSt := scriptAttack(t, e, inst, commandAt(urun))
 		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
 			t.Errorf("/proc/1/exe is inode %q (%s), want the installed stage %d:%d, run as it is", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
@@ -204,7 +201,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		// Another build's stage (urun's own bytes, not the embedded
 		// stage's) and a stage the user owns: urun runs itself instead.
 		installAsRoot(t, e.Bin, inst)
-		got, hostSt = scriptAttack(t, e, urun, run())
+		got, hostSt = scriptAttack(t, e, urun, commandAt(urun))
 		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
 			t.Errorf("with another build's urun-init beside it, /proc/1/exe is inode %q (%s), want urun's own %d:%d", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}
@@ -212,7 +209,7 @@ func TestRootfsScriptCannotReachUrunsBinary(t *testing.T) {
 		if err := os.Chown(inst, e.UID, e.GID); err != nil {
 			t.Fatal(err)
 		}
-		got, hostSt = scriptAttack(t, e, urun, run())
+		got, hostSt = scriptAttack(t, e, urun, commandAt(urun))
 		if got["devino"] != fmt.Sprintf("%d:%d", hostSt.Dev, hostSt.Ino) {
 			t.Errorf("with a urun-init the user owns beside it, /proc/1/exe is inode %q (%s), want urun's own %d:%d", got["devino"], got["link"], hostSt.Dev, hostSt.Ino)
 		}

@@ -10,8 +10,7 @@
 // copied anyway (a binary the container could write); where no copy is
 // needed, userns.sealedStage runs the copy of it that `make install` puts
 // in PREFIX/libexec/urun, or one beside urun (when Matches says it is this
-// one), or else urun itself, which
-// costs less than copying the small one.
+// one), or else urun itself, which costs less than copying the small one.
 //
 // A build without them (a plain `go build ./cmd/urun`) works the same, more
 // slowly: the stages are then urun itself, and the image verbs run inside
