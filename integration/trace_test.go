@@ -47,12 +47,38 @@ func TestTraceShowsTheStartupTimeline(t *testing.T) {
 			t.Fatalf("the timeline lacks %q (or has it out of order):\n%s", missing, errb.String())
 		}
 	}
+	// The CPU time of each process, and of what urun reaped: the stage (then
+	// the command) among it, so at least the stage's own before its exec.
+	cpu := map[string]float64{}
+	for _, key := range []string{"urun  cpu ms", "init  cpu ms", "urun  reaped processes' cpu ms"} {
+		v, ok := traceValue(order, key)
+		if !ok || v <= 0 {
+			t.Fatalf("the timeline has no positive %q:\n%s", key, errb.String())
+		}
+		cpu[key] = v
+	}
+	if cpu["urun  reaped processes' cpu ms"] < cpu["init  cpu ms"] {
+		t.Fatalf("urun's reaped processes used %v ms of CPU, less than the init stage alone (%v ms):\n%s",
+			cpu["urun  reaped processes' cpu ms"], cpu["init  cpu ms"], errb.String())
+	}
 	// Off, nothing is printed.
 	r := e.Run(t, "", "run", "--network", "none", e.Rootfs, "true")
 	if r.Status != 0 || r.Stderr != "" {
 		t.Fatalf("without URUN_TRACE: status %d, stderr %q; want 0 and nothing", r.Status, r.Stderr)
 	}
 	e.CheckClean(t)
+}
+
+// traceValue returns the number of the trace line "WHO  what = N" whose
+// "WHO  what" is key.
+func traceValue(lines []string, key string) (float64, bool) {
+	for _, l := range lines {
+		if _, v, ok := strings.Cut(l, key+" = "); ok {
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return x, err == nil
+		}
+	}
+	return 0, false
 }
 
 // inOrder returns the first of want that lines do not have in that order,

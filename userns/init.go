@@ -306,7 +306,7 @@ func startProcess(p *specs.Process, filter *seccomp.Program, terminal func() err
 		}
 	}
 	trace.Mark("user, caps, seccomp: exec")
-	trace.PeakRSS()
+	trace.Usage()
 	if final != nil {
 		return final(path)
 	}

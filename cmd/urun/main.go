@@ -95,7 +95,7 @@ func main() {
 	trace.Mark("main: package init done")
 	status := run(os.Args[1:])
 	userns.EndEarly()
-	trace.PeakRSS()
+	trace.Usage()
 	trace.Mark("exit")
 	trace.Flush(os.Stderr)
 	os.Exit(status)

@@ -2,8 +2,12 @@
 // interleaved (one run of each in turn, so a noisy moment of a shared machine
 // hits every row alike), and the table shows the median and minimum wall
 // time. Targets compare two rows; urun rows can be traced (URUN_TRACE) for
-// the median timeline of their phases. It also samples the peak RSS of the
-// urun parent while a container runs. Run it with hack/bench.sh, which
+// the median timeline of their phases. Each row also shows the CPU time its
+// process tree used per run (user and system, of the command and of every
+// process it waited for): on a CI host that starts containers side by side,
+// that is what a start costs, and the wall time of one start on an idle
+// machine hides the work done in parallel. It also samples the peak RSS of
+// the urun parent while a container runs. Run it with hack/bench.sh, which
 // installs the peers and prepares the test user.
 package main
 
@@ -30,7 +34,10 @@ type row struct {
 	args  []string
 	times int
 	d     []time.Duration
-	err   error
+	// cpu is each sample's CPU time (user and system) of the command's
+	// process tree, per run.
+	cpu []time.Duration
+	err error
 	// trace collects URUN_TRACE lines, by phase, of a traced row.
 	traced bool
 	phases map[string][]float64
@@ -50,6 +57,8 @@ func main() {
 	gid := flag.Int("gid", -1, "and this gid")
 	base := flag.String("base", "", "name of the baseline command for the ratio column")
 	rss := flag.String("rss", "", "command (urun ... sleep 1) whose parent's peak RSS to sample")
+	reap := flag.Bool("reap", false, "adopt the processes a command leaves running (a child subreaper) and wait for them after each run: "+
+		"cpu/run then counts them too (bwrap's outer process exits before its sandbox's last one); not for rows that must leave processes behind")
 	var targets, traces listFlag
 	flag.Var(&targets, "target", "A/B<=X@min or @median: row A's time at most X times row B's (repeatable)")
 	flag.Var(&traces, "trace", "name of a urun row to run with URUN_TRACE: prints its median timeline (repeatable)")
@@ -61,6 +70,13 @@ func main() {
 	var cred *syscall.Credential
 	if *uid >= 0 {
 		cred = &syscall.Credential{Uid: uint32(*uid), Gid: uint32(*gid), Groups: []uint32{}}
+	}
+	if *reap {
+		if err := unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: -reap: %v\n", err)
+			os.Exit(2)
+		}
+		reapOrphans = true
 	}
 	var rows []*row
 	for _, a := range flag.Args() {
@@ -81,6 +97,9 @@ func main() {
 		}
 		r.phases, r.order, r.values = map[string][]float64{}, map[string]float64{}, map[string][]float64{}
 		r.err = warmUp(r.args, cred)
+		if reapOrphans {
+			waitOrphans()
+		}
 		rows = append(rows, r)
 	}
 	for i := 0; i < *n; i++ {
@@ -88,22 +107,24 @@ func main() {
 			if r.err != nil || (r.times > 1 && i >= *seqN) {
 				continue
 			}
-			d, timed, err := r.runOnce(cred, i)
+			d, cpu, timed, err := r.runOnce(cred, i)
 			if r.err = err; timed {
 				r.d = append(r.d, d)
+				r.cpu = append(r.cpu, cpu)
 			}
 		}
 	}
 	byName := map[string]*row{}
 	for _, r := range rows {
 		sort.Slice(r.d, func(i, j int) bool { return r.d[i] < r.d[j] })
+		sort.Slice(r.cpu, func(i, j int) bool { return r.cpu[i] < r.cpu[j] })
 		byName[r.name] = r
 	}
 	var baseline *row
 	if b := byName[*base]; b != nil && b.err == nil {
 		baseline = b
 	}
-	fmt.Printf("%-12s %12s %12s %14s %14s\n", "runtime", "median", "min", "median ratio", "min ratio")
+	fmt.Printf("%-12s %12s %12s %14s %14s %12s\n", "runtime", "median", "min", "median ratio", "min ratio", "cpu/run")
 	for _, r := range rows {
 		if r.err != nil {
 			fmt.Printf("%-12s %s\n", r.name, r.err)
@@ -118,9 +139,10 @@ func main() {
 		if r.times > 1 {
 			unit = fmt.Sprintf(" (%d runs)", r.times)
 		}
-		fmt.Printf("%-12s %10.2fms %10.2fms %14s %14s%s\n", r.name, ms(r.median()), ms(r.min()), mr, nr, unit)
+		fmt.Printf("%-12s %10.2fms %10.2fms %14s %14s %10.2fms%s\n", r.name, ms(r.median()), ms(r.min()), mr, nr, ms(r.cpu[len(r.cpu)/2]), unit)
 	}
-	fmt.Printf("(%d samples each (%d of a row of K runs), interleaved; wall time from fork to exit)\n", *n, min(*n, *seqN))
+	fmt.Printf("(%d samples each (%d of a row of K runs), interleaved; wall time from fork to exit;\n", *n, min(*n, *seqN))
+	fmt.Printf(" cpu/run: median user+system time of the whole process tree, one run)\n")
 	if len(targets) > 0 {
 		fmt.Println()
 		fmt.Printf("%-28s %10s %10s %s\n", "target", "measured", "limit", "held")
@@ -194,26 +216,62 @@ func warmUp(args []string, cred *syscall.Credential) error {
 	return nil
 }
 
-// runOnce runs one sample; a traced sample is an extra run that is not
-// timed, so that the table never includes the trace's cost.
-func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, bool, error) {
+// runOnce runs one sample and returns its wall time and its CPU time per
+// run; a traced sample is an extra run that is not timed, so that the table
+// never includes the trace's cost.
+func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, time.Duration, bool, error) {
 	if r.traced && i%3 == 0 {
 		cmd := command(r.args, cred)
 		var errb bytes.Buffer
 		cmd.Env = append(cmd.Env, "URUN_TRACE="+strconv.FormatInt(monotonic(), 10))
 		cmd.Stderr = &errb
 		if err := cmd.Run(); err != nil {
-			return 0, false, fmt.Errorf("traced run %d fails: %v", i, err)
+			return 0, 0, false, fmt.Errorf("traced run %d fails: %v", i, err)
 		}
 		r.addTrace(errb.String())
-	}
-	t0 := time.Now()
-	for k := 0; k < r.times; k++ {
-		if err := command(r.args, cred).Run(); err != nil {
-			return 0, false, fmt.Errorf("run %d fails: %v", i, err)
+		if reapOrphans {
+			waitOrphans()
 		}
 	}
-	return time.Since(t0), true, nil
+	// The rusage of the processes this one has reaped: that of a reaped
+	// process includes that of every descendant it reaped (urun's stage,
+	// helpers and command; crun's children), and with -reap the
+	// processes a command left running are reaped here too.
+	cpu0 := childrenCPU()
+	var wall time.Duration
+	for k := 0; k < r.times; k++ {
+		t0 := time.Now()
+		if err := command(r.args, cred).Run(); err != nil {
+			return 0, 0, false, fmt.Errorf("run %d fails: %v", i, err)
+		}
+		wall += time.Since(t0)
+		if reapOrphans {
+			waitOrphans()
+		}
+	}
+	return wall, (childrenCPU() - cpu0) / time.Duration(r.times), true, nil
+}
+
+// reapOrphans: this process is a child subreaper (-reap).
+var reapOrphans bool
+
+// waitOrphans waits for every process the last command left running.
+func waitOrphans() {
+	for {
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(-1, &ws, 0, nil); err != unix.EINTR && err != nil {
+			return // ECHILD: none left
+		}
+	}
+}
+
+// childrenCPU is the user and system time of every process reaped so far.
+func childrenCPU() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_CHILDREN, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func monotonic() int64 {

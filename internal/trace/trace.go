@@ -86,11 +86,23 @@ func MarkAt(t int64, what string) {
 	mu.Unlock()
 }
 
-// PeakRSS records this process's peak resident set so far, in KiB (the
-// init stage's before it execs the command: exec starts a new count).
-func PeakRSS() {
+// Usage records this process's peak resident set so far, in KiB (the init
+// stage's before it execs the command: exec starts a new count), and the CPU
+// time it has used since its fork, in ms; in urun (not in a stage), also the
+// CPU time of the processes it has reaped: the init stage and the command,
+// newuidmap and newgidmap, slirp4netns. Together they split a run's CPU time
+// by process, which the wall-clock timeline cannot show.
+func Usage() {
 	if !on {
 		return
+	}
+	t := Now()
+	var ru unix.Rusage
+	if unix.Getrusage(unix.RUSAGE_SELF, &ru) == nil {
+		MarkAt(t, "cpu ms = "+cpuMS(ru))
+	}
+	if stage == nil && unix.Getrusage(unix.RUSAGE_CHILDREN, &ru) == nil {
+		MarkAt(t, "reaped processes' cpu ms = "+cpuMS(ru))
 	}
 	// VmHWM, the peak of this program's own memory since its exec.
 	// getrusage's ru_maxrss is no use here: the kernel carries into it the
@@ -103,10 +115,16 @@ func PeakRSS() {
 	}
 	for _, l := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			MarkAt(Now(), "peak RSS KiB = "+strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			MarkAt(t, "peak RSS KiB = "+strings.TrimSuffix(strings.TrimSpace(v), " kB"))
 			return
 		}
 	}
+}
+
+// cpuMS is ru's user and system time together, in ms.
+func cpuMS(ru unix.Rusage) string {
+	ns := ru.Utime.Nano() + ru.Stime.Nano()
+	return strconv.FormatFloat(float64(ns)/1e6, 'f', 2, 64)
 }
 
 // Since records what with its duration since t0 (a Now reading) in the label.
