@@ -18,11 +18,16 @@ sed -i -e 's|"path": "rootfs"|"path": "'"$work"'/rootfs"|' -e 's|"terminal": tru
 mkdir -p "$work/crunstate" && chown "$uid:$gid" "$work/crunstate"
 n=${BENCH_RUNS:-30}
 # BENCH_BEFORE=PATH adds a row of another urun binary (say, main's, built to
-# /tmp) to the same interleaved run: before and after, side by side.
+# /tmp) to the same interleaved run: before and after, side by side. The
+# urun-init beside it goes with it (in a directory of its own: a urun runs
+# only the stage of its own build, and would otherwise run itself as one).
 before=""
 if [ -n "${BENCH_BEFORE:-}" ]; then
-	install -m 755 "$BENCH_BEFORE" "$work/urun-before"
-	before="urun-before=$work/urun-before run --network none $work/rootfs /bin/true"
+	mkdir "$work/before"
+	install -m 755 "$BENCH_BEFORE" "$work/before/urun"
+	stage=$(dirname "$BENCH_BEFORE")/urun-init
+	if [ -f "$stage" ]; then install -m 755 "$stage" "$work/before/urun-init"; fi
+	before="urun-before=$work/before/urun run --network none $work/rootfs /bin/true"
 fi
 echo "== start-up: /bin/true in a new container, as uid $uid, all rows interleaved"
 echo "   (the targets of issue 14; a shared machine is noisy: compare rows of this run, not runs)"
