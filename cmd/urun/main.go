@@ -7,6 +7,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -108,8 +109,13 @@ func run(args []string) int {
 		return userns.StatusError
 	}
 	startEarly(args)
-	parser, g, err := runOnlyParser(args)
-	if parser == nil && err == nil {
+	parser, g, err := verbParser(args)
+	if parser != nil {
+		if status, help := parseAndRun(parser, g, args); !help {
+			return status
+		}
+	}
+	if err == nil {
 		var cli CLI
 		parser, err = newParser(&cli)
 		g = &cli.Globals
@@ -118,15 +124,17 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "urun: %v\n", err)
 		return userns.StatusError
 	}
-	return parseAndRun(parser, g, args)
+	status, _ := parseAndRun(parser, g, args)
+	return status
 }
 
-// newParser makes urun's kong parser for cli.
-func newParser(cli *CLI) (*kong.Kong, error) {
+// newParser makes urun's kong parser for cli, with options extra too (a
+// test's).
+func newParser(cli *CLI, extra ...kong.Option) (*kong.Kong, error) {
 	// The image verbs' help texts are variables (imageVars): only the whole
 	// CLI has those verbs, and kong interpolates every variable for every
-	// flag, so the run-only parser goes without them.
-	return kong.New(cli, append(parserOptions(&cli.Globals), imageVars())...)
+	// flag, so a one-verb parser, without help texts, goes without them.
+	return kong.New(cli, append(append(parserOptions(&cli.Globals), imageVars()), extra...)...)
 }
 
 // parserOptions are the kong options of urun's parsers; g is where the
@@ -146,30 +154,34 @@ func parserOptions(g *Globals) []kong.Option {
 }
 
 // parseAndRun turns kong's exits (help, usage errors) into statuses: help is 0,
-// a usage error is 125 like every other urun error.
-func parseAndRun(parser *kong.Kong, g *Globals, args []string) (status int) {
+// a usage error is 125 like every other urun error. help reports a one-verb
+// parser's help request (errHelp), which it leaves to the whole CLI.
+func parseAndRun(parser *kong.Kong, g *Globals, args []string) (status int, help bool) {
 	defer cliexit.Recover(&status)
 	ctx, err := parseArgs(parser, args)
+	if errors.Is(err, errHelp) {
+		return 0, true
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "urun: %v; see 'urun --help'\n", err)
-		return userns.StatusError
+		return userns.StatusError, false
 	}
 	trace.Mark("flags parsed")
 	if g != nil {
 		storeRoot = g.Root
 		if err := g.openLog(); err != nil {
 			report(err)
-			return userns.StatusError
+			return userns.StatusError, false
 		}
 		defer g.log.Close()
 	}
 	err = ctx.Run()
 	if s, ok := cliexit.Of(err); ok {
-		return s
+		return s, false
 	}
 	if err != nil {
 		report(err)
-		return userns.StatusError
+		return userns.StatusError, false
 	}
-	return 0
+	return 0, false
 }
