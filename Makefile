@@ -63,8 +63,9 @@ test-vm:
 # `make test` runs each for FUZZTIME, a number of inputs rather than seconds:
 # with a duration, Go 1.26's fuzz coordinator can report its own deadline as
 # a failure ("context deadline exceeded", golang/go#75804, fixed in Go 1.27).
-# 20000 inputs take a second or two per target here, about a minute in all
-# with the builds; `make fuzz FUZZTIME=1m` digs deeper. A crash fails the
+# 20000 inputs take a second or two per target here (FuzzVerbParser, which
+# builds kong's whole CLI for each input it compares, about 40 s), two
+# minutes in all with the builds; `make fuzz FUZZTIME=1m` digs deeper. A crash fails the
 # target and go test saves the input under testdata/fuzz.
 FUZZTIME ?= 20000x
 fuzz:

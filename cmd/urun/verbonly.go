@@ -10,9 +10,9 @@ import (
 )
 
 // verbParser returns a parser whose model holds the global flags and the one
-// verb args name, or nil when args take the whole CLI: no verb named (the
-// default verb, urun ROOTFS CMD), a word that is no verb, or a flag before
-// the verb that is not a global one. A help request, in whatever spelling
+// verb args name (or the default verb's, run, for urun ROOTFS CMD), or nil
+// when args take the whole CLI: no argument but flags, or a flag before the
+// verb that is not a global one. A help request, in whatever spelling
 // kong takes (-h, --help, -ih), fails its parse with errHelp: the text lists
 // the other verbs, and the model has no texts; the caller then parses with
 // the whole CLI.
@@ -21,9 +21,9 @@ import (
 // interpolates ${vars} into every help text with a regular expression: for
 // the whole CLI that was 8 ms of CPU of each start here (a third of what
 // `urun version` costs), where one verb's model without help texts takes
-// under 1 ms. `urun run ...`, which CI jobs type thousands of times, and
-// the OCI verbs an engine calls for each container (create, start, state,
-// kill, delete) need one verb's model. The parse of the arguments is the
+// under 1 ms. `urun ROOTFS CMD` and `urun run ...`, which CI jobs type
+// thousands of times, and the OCI verbs an engine calls for each container
+// (create, start, state, kill, delete) need one verb's model. The parse of the arguments is the
 // same as with the whole CLI: the same struct types, tags and options
 // (TestVerbParserParsesAsTheWholeCLI).
 func verbParser(args []string) (*kong.Kong, *Globals, error) {
@@ -48,15 +48,21 @@ func verbParser(args []string) (*kong.Kong, *Globals, error) {
 var errHelp = errors.New("help is the whole CLI's")
 
 // namedVerb returns CLI's field of the verb args name after any global
-// flags, and false when args take the whole CLI (see verbParser).
+// flags (the default verb's when the first argument names none), and false
+// when args take the whole CLI (see verbParser).
 func namedVerb(args []string) (reflect.StructField, bool) {
 	valued := globalFlags()
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			f, ok := reflect.TypeFor[CLI]().FieldByName(verbField(a))
-			_, isVerb := f.Tag.Lookup("cmd")
-			return f, ok && isVerb
+			if f, ok := reflect.TypeFor[CLI]().FieldByName(verbField(a)); ok {
+				if _, isVerb := f.Tag.Lookup("cmd"); isVerb {
+					return f, true
+				}
+			}
+			// Not a verb's name: the default verb's first argument
+			// (urun ROOTFS CMD), as kong takes it.
+			return defaultVerb()
 		}
 		name, _, withValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		takesValue, global := valued[name]
@@ -65,6 +71,18 @@ func namedVerb(args []string) (reflect.StructField, bool) {
 		}
 		if takesValue && !withValue {
 			i++ // its value
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// defaultVerb returns CLI's field of the verb kong runs when args name none
+// (run: urun ROOTFS CMD).
+func defaultVerb() (reflect.StructField, bool) {
+	t := reflect.TypeFor[CLI]()
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.Tag.Get("default") == "withargs" {
+			return f, true
 		}
 	}
 	return reflect.StructField{}, false

@@ -64,6 +64,14 @@ func TestVerbParserParsesAsTheWholeCLI(t *testing.T) {
 		{"run", "-d", "--name", "x", "--rm", "-p", "127.0.0.1:8080:80", "--memory", "64m", "./rootfs"},
 		{"run", "-it", "--userns", "keep-id", "--security-opt", "no-new-privileges", "--init", "./rootfs", "sh"},
 		{"run", "--bundle", "/b", "id"},
+		// The default verb: urun ROOTFS CMD.
+		{"./rootfs", "ls", "-l"},
+		{"--root", "/x", "./rootfs", "sh"},
+		{"sate", "id"},       // no verb: a rootfs named so
+		{"Run", "./rootfs"},  // nor this
+		{"globals"},          // a field of CLI, not a verb
+		{"images-x", "--rm"}, // run's flag after the rootfs: the command's
+		{"./rootfs", "--help"},
 		// An engine's calls: global flags before the verb, with values
 		// apart or after '='.
 		{"--root", "/run/x", "--log", "/l.json", "--log-format", "json", "--systemd-cgroup", "create", "--bundle", "/b", "--pid-file", "/p", "id"},
@@ -95,13 +103,10 @@ func TestVerbParserParsesAsTheWholeCLI(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		nil,
-		{"./rootfs", "ls"},  // the default verb
-		{"images-x"},        // no such verb
-		{"Run", "./rootfs"}, // nor this
-		{"globals"},         // a field of CLI, not a verb
-		{"--root"},          // no verb after the flags
-		{"--no-such", "ps"}, // not a global flag
-		{"-q", "ps"},        // nor this
+		{"--root"},                        // no verb after the flags
+		{"--no-such", "ps"},               // not a global flag
+		{"-q", "ps"},                      // nor this
+		{"--network", "none", "./rootfs"}, // run's flag, before the default verb's rootfs
 		{"-h"},
 	} {
 		if p, _, _ := verbParser(args); p != nil {
@@ -120,6 +125,7 @@ func FuzzVerbParser(f *testing.F) {
 		"exec\x00-it\x00id\x00sh",
 		"kill\x00--all\x00id\x00TERM",
 		"ps\x00-a\x00--help",
+		"./rootfs\x00sh\x00-c\x00exit 3",
 	} {
 		f.Add(s)
 	}
