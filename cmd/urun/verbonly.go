@@ -23,9 +23,9 @@ import (
 // `urun version` costs), where one verb's model without help texts takes
 // under 1 ms. `urun ROOTFS CMD` and `urun run ...`, which CI jobs type
 // thousands of times, and the OCI verbs an engine calls for each container
-// (create, start, state, kill, delete) need one verb's model. The parse of the arguments is the
-// same as with the whole CLI: the same struct types, tags and options
-// (TestVerbParserParsesAsTheWholeCLI).
+// (create, start, state, kill, delete) need one verb's model. The parse of
+// the arguments is the same as with the whole CLI: the same struct types,
+// tags and options (TestVerbParserParsesAsTheWholeCLI, FuzzVerbParser).
 func verbParser(args []string) (*kong.Kong, *Globals, error) {
 	verb, ok := namedVerb(args)
 	if !ok {
@@ -55,10 +55,8 @@ func namedVerb(args []string) (reflect.StructField, bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "-") {
-			if f, ok := reflect.TypeFor[CLI]().FieldByName(verbField(a)); ok {
-				if _, isVerb := f.Tag.Lookup("cmd"); isVerb {
-					return f, true
-				}
+			if f, ok := verbs()[a]; ok {
+				return f, true
 			}
 			// Not a verb's name: the default verb's first argument
 			// (urun ROOTFS CMD), as kong takes it.
@@ -101,7 +99,9 @@ func globalFlags() map[string]bool {
 	return flags
 }
 
-// dashed is kong's name of a field: LogFormat is log-format.
+// dashed is kong's name of a field: LogFormat is log-format (kong splits
+// runs of capitals otherwise, which no field of Globals or CLI has; the
+// tests compare the names with kong's).
 func dashed(s string) string {
 	var b strings.Builder
 	for i, r := range s {
@@ -116,24 +116,36 @@ func dashed(s string) string {
 	return b.String()
 }
 
-// verbField is the name of CLI's field for a verb: state is State. Only
-// words of lower-case letters can be verbs; anything else names no field. A
-// verb kong would name otherwise (two words, a name or aliases tag) would
-// take the whole CLI: slower, never wrong, and the test that every verb takes
-// the shortcut says so.
-func verbField(verb string) string {
-	if verb == "" || strings.IndexFunc(verb, func(r rune) bool { return r < 'a' || r > 'z' }) >= 0 {
-		return ""
+// verbs maps each name kong gives a verb of CLI (its field's name, dashed
+// and in lower case, or its name tag, and its aliases) to that field.
+func verbs() map[string]reflect.StructField {
+	t := reflect.TypeFor[CLI]()
+	m := make(map[string]reflect.StructField, t.NumField())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if _, ok := f.Tag.Lookup("cmd"); !ok {
+			continue
+		}
+		name := f.Tag.Get("name")
+		if name == "" {
+			name = dashed(f.Name)
+		}
+		m[name] = f
+		for _, alias := range strings.Split(f.Tag.Get("aliases"), ",") {
+			if alias != "" {
+				m[alias] = f
+			}
+		}
 	}
-	return strings.ToUpper(verb[:1]) + verb[1:]
+	return m
 }
 
 // dropHelp empties the help texts of a one-verb model, which never prints
 // them (a help request takes the whole CLI, see errHelp, and a parse error
-// names the flag, not its help). kong.New interpolates ${vars} into every text with a
-// regular expression, even one without a '$': for run's flags that was
-// 1.5 ms of each start here, as much as building the model. It also leaves
-// the image verbs' texts, which are variables of the whole CLI
+// names the flag, not its help). kong.New interpolates ${vars} into every
+// text with a regular expression, even one without a '$': for run's flags
+// that was 1.5 ms of each start here, as much as building the model. It
+// also leaves the image verbs' texts, which are variables of the whole CLI
 // (imageVars), with nothing to interpolate.
 func dropHelp(k *kong.Kong) error {
 	return kong.Visit(k.Model.Node, func(v kong.Visitable, next kong.Next) error {

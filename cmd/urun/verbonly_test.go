@@ -137,6 +137,31 @@ func FuzzVerbParser(f *testing.F) {
 	})
 }
 
+// The verbs the shortcut knows are the whole CLI's, by the same names.
+func TestVerbsAreKongs(t *testing.T) {
+	var whole CLI
+	wp, err := newParser(&whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kongs, ours []string
+	for _, c := range wp.Model.Children {
+		kongs = append(kongs, c.Name)
+		kongs = append(kongs, c.Aliases...)
+		if f, ok := verbs()[c.Name]; !ok || wp.Model.Target.FieldByIndex(f.Index).Addr().Interface() != c.Target.Addr().Interface() {
+			t.Errorf("verb %q: field %v, %v; kong's is %v", c.Name, f.Name, ok, c.Target.Type())
+		}
+	}
+	for name := range verbs() {
+		ours = append(ours, name)
+	}
+	slices.Sort(kongs)
+	slices.Sort(ours)
+	if !slices.Equal(kongs, ours) {
+		t.Errorf("verbs %q, kong's %q", ours, kongs)
+	}
+}
+
 // The global flags the shortcut skips before the verb are the whole CLI's,
 // with the same names and values.
 func TestGlobalFlagsAreKongs(t *testing.T) {
