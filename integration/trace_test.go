@@ -122,7 +122,7 @@ func TestEarlyStartIsTakenOrUndone(t *testing.T) {
 	if r.Status != 0 || r.Stdout != "0\n" {
 		t.Fatalf("plain run: status %d, stdout %q; want 0 and uid 0\n%s", r.Status, r.Stdout, tr)
 	}
-	if !strings.Contains(tr, "early start: init stage cloned") || strings.Contains(tr, "early start: not this run's") {
+	if !strings.Contains(tr, "early start: id maps written") || strings.Contains(tr, "early start: not this run's") {
 		t.Fatalf("a plain run did not take its early-started stage:\n%s", tr)
 	}
 	r, tr = trace("run", "--network", "none", "--userns", "keep-id", e.Rootfs, "id", "-u")

@@ -46,9 +46,14 @@ func StartEarly(o StartOptions) {
 		// stage is reaped (endThread).
 		runtime.LockOSThread()
 		p, err := start(o)
-		if err == nil && o.Maps != nil {
-			if err = o.Maps.Apply(p.PID); err != nil {
-				p.Abort()
+		if err == nil {
+			trace.Mark("early start: init stage cloned")
+			if o.Maps != nil {
+				if err = o.Maps.Apply(p.PID); err != nil {
+					p.Abort()
+				} else {
+					trace.Mark("early start: id maps written")
+				}
 			}
 		}
 		if err != nil {
@@ -56,7 +61,6 @@ func StartEarly(o StartOptions) {
 			close(early.ready)
 			return
 		}
-		trace.Mark("early start: init stage cloned, id maps written")
 		done := make(chan struct{})
 		p.threadDone, p.Mapped = done, o.Maps != nil
 		early.p = p
