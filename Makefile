@@ -64,9 +64,9 @@ test-vm:
 # with a duration, Go 1.26's fuzz coordinator can report its own deadline as
 # a failure ("context deadline exceeded", golang/go#75804, fixed in Go 1.27).
 # 20000 inputs take a second or two per target here (FuzzVerbParser, which
-# builds kong's whole CLI for each input it compares, 40-50 s), two
-# minutes in all with the builds; `make fuzz FUZZTIME=1m` digs deeper. A crash fails the
-# target and go test saves the input under testdata/fuzz.
+# builds kong's whole CLI for each input it compares, 40-50 s), two minutes
+# in all with the builds; `make fuzz FUZZTIME=1m` digs deeper. A crash fails
+# the target and go test saves the input under testdata/fuzz.
 FUZZTIME ?= 20000x
 fuzz:
 	@for p in $$($(GO) list ./... | grep -v /integration); do \
