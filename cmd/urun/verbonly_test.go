@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -139,12 +140,8 @@ func FuzzVerbParser(f *testing.F) {
 
 // The verbs the shortcut knows are the whole CLI's, by the same names.
 func TestVerbsAreKongs(t *testing.T) {
-	var whole CLI
-	wp, err := newParser(&whole)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kongs, ours []string
+	wp := wholeModel(t)
+	var kongs []string
 	for _, c := range wp.Model.Children {
 		kongs = append(kongs, c.Name)
 		kongs = append(kongs, c.Aliases...)
@@ -152,26 +149,14 @@ func TestVerbsAreKongs(t *testing.T) {
 			t.Errorf("verb %q: field %v, %v; kong's is %v", c.Name, f.Name, ok, c.Target.Type())
 		}
 	}
-	for name := range verbs() {
-		ours = append(ours, name)
-	}
-	slices.Sort(kongs)
-	slices.Sort(ours)
-	if !slices.Equal(kongs, ours) {
-		t.Errorf("verbs %q, kong's %q", ours, kongs)
-	}
+	sameNames(t, "verbs", verbs(), kongs)
 }
 
 // The global flags the shortcut skips before the verb are the whole CLI's,
 // with the same names and values.
 func TestGlobalFlagsAreKongs(t *testing.T) {
-	var whole CLI
-	wp, err := newParser(&whole)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var kongs []string
-	for _, f := range wp.Model.Flags {
+	for _, f := range wholeModel(t).Model.Flags {
 		if f.Name != "help" {
 			kongs = append(kongs, f.Name)
 			if takes := globalFlags()[f.Name]; takes != !f.IsBool() {
@@ -179,14 +164,26 @@ func TestGlobalFlagsAreKongs(t *testing.T) {
 			}
 		}
 	}
-	var ours []string
-	for name := range globalFlags() {
-		ours = append(ours, name)
+	sameNames(t, "global flags", globalFlags(), kongs)
+}
+
+// wholeModel is the whole CLI's parser.
+func wholeModel(t *testing.T) *kong.Kong {
+	t.Helper()
+	var whole CLI
+	wp, err := newParser(&whole)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return wp
+}
+
+// sameNames fails t when the names ours knows are not kong's.
+func sameNames[V any](t *testing.T, what string, ours map[string]V, kongs []string) {
+	t.Helper()
 	slices.Sort(kongs)
-	slices.Sort(ours)
-	if !slices.Equal(kongs, ours) {
-		t.Errorf("global flags %q, kong's %q", ours, kongs)
+	if got := slices.Sorted(maps.Keys(ours)); !slices.Equal(got, kongs) {
+		t.Errorf("%s %q, kong's %q", what, got, kongs)
 	}
 }
 

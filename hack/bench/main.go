@@ -97,9 +97,7 @@ func main() {
 		}
 		r.phases, r.order, r.values = map[string][]float64{}, map[string]float64{}, map[string][]float64{}
 		r.err = warmUp(r.args, cred)
-		if reapOrphans {
-			waitOrphans()
-		}
+		waitOrphans()
 		rows = append(rows, r)
 	}
 	for i := 0; i < *n; i++ {
@@ -229,9 +227,7 @@ func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, time.Dura
 			return 0, 0, false, fmt.Errorf("traced run %d fails: %v", i, err)
 		}
 		r.addTrace(errb.String())
-		if reapOrphans {
-			waitOrphans()
-		}
+		waitOrphans()
 	}
 	// The rusage of the processes this one has reaped: that of a reaped
 	// process includes that of every descendant it reaped (urun's stage,
@@ -245,9 +241,7 @@ func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, time.Dura
 			return 0, 0, false, fmt.Errorf("run %d fails: %v", i, err)
 		}
 		wall += time.Since(t0)
-		if reapOrphans {
-			waitOrphans()
-		}
+		waitOrphans()
 	}
 	return wall, (childrenCPU() - cpu0) / time.Duration(r.times), true, nil
 }
@@ -255,9 +249,10 @@ func (r *row) runOnce(cred *syscall.Credential, i int) (time.Duration, time.Dura
 // reapOrphans: this process is a child subreaper (-reap).
 var reapOrphans bool
 
-// waitOrphans waits for every process the last command left running.
+// waitOrphans waits for every process the last command left running, when
+// this process adopts them (-reap).
 func waitOrphans() {
-	for {
+	for reapOrphans {
 		var ws unix.WaitStatus
 		if _, err := unix.Wait4(-1, &ws, 0, nil); err != unix.EINTR && err != nil {
 			return // ECHILD: none left
